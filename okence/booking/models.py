@@ -1,0 +1,102 @@
+"""Appointments and the e-mail codes that confirm them."""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from okence.offices.models import Official, Service, Unit
+
+
+class Status(models.TextChoices):
+    HELD = "held", _("held, awaiting the code")
+    CONFIRMED = "confirmed", _("booked")
+    WAITING = "waiting", _("in the waiting room")
+    IN_MEETING = "in_meeting", _("in the meeting")
+    COMPLETED = "completed", _("completed")
+    NO_SHOW = "no_show", _("did not attend")
+    CANCELLED = "cancelled", _("cancelled")
+    EXPIRED = "expired", _("not confirmed in time")
+
+
+# States that occupy the official's time. The database refuses two of them overlapping.
+ACTIVE_STATES = (Status.HELD, Status.CONFIRMED, Status.WAITING, Status.IN_MEETING)
+CANCELLABLE_STATES = (Status.CONFIRMED,)
+
+
+class Appointment(models.Model):
+    """A citizen's time with an official for one service.
+
+    It starts life as a ``held`` slot when the citizen clicks Rezerviraj, becomes ``confirmed``
+    with the right e-mailed code, and otherwise expires with the hold. Capabilities the citizen
+    holds (the hold, the meeting and the manage link) are random tokens kept here only as hashes.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey(
+        Unit, models.PROTECT, related_name="appointments", verbose_name=_("unit")
+    )
+    service = models.ForeignKey(
+        Service, models.PROTECT, related_name="appointments", verbose_name=_("service")
+    )
+    official = models.ForeignKey(
+        Official, models.PROTECT, related_name="appointments", verbose_name=_("official")
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.HELD
+    )
+
+    name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=30)
+    notes = models.TextField(_("notes"), max_length=1000, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="sl")
+
+    hold_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hold_expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)
+    code_failures = models.PositiveSmallIntegerField(_("wrong codes entered"), default=0)
+    # NULL until confirmed: unique, yet many unconfirmed rows may lack one.
+    meeting_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001, E501
+    manage_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001, E501
+    invite_sequence = models.PositiveIntegerField(default=0, editable=False)
+
+    created_at = models.DateTimeField(_("created"))
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["official", "start"]), models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="appointment_start_before_end"
+            ),
+        ]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+
+    def __str__(self) -> str:
+        return f"{self.service.name}, {self.start:%Y-%m-%d %H:%M} UTC ({self.get_status_display()})"
+
+
+class VerificationCode(models.Model):
+    """A 6-digit code sent to confirm the e-mail address of a held appointment.
+
+    Only a keyed hash of the code is stored. Wrong tries are counted on the appointment, so a new
+    code does not give a guesser a fresh set of tries.
+    """
+
+    appointment = models.ForeignKey(Appointment, models.CASCADE, related_name="codes")
+    email = models.EmailField(db_index=True)  # lower-cased, for the per-address sending limits
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"code for appointment {self.appointment_id}, sent {self.created_at:%Y-%m-%d %H:%M}"

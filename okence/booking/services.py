@@ -1,0 +1,404 @@
+"""The public API of the booking app: free times, holds, codes, confirmation and cancellation.
+
+Every state change is a conditional UPDATE on the state it expects (or an INSERT guarded by the
+database's no-overlap constraint), so two requests can never both win.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from okence import ratelimits
+from okence.booking import availability, exceptions, invites
+from okence.booking.formatting import time_range
+from okence.booking.models import ACTIVE_STATES, Appointment, Status, VerificationCode
+from okence.offices import services as offices
+from okence.offices.models import Service
+from okence.outbox import services as outbox
+from okence.tokens import codes_match, hash_code, hash_token, new_code, new_token
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    phone: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Links:
+    """The citizen's capabilities, known in the clear only at the moment they are made."""
+
+    meeting: str
+    manage: str
+
+
+def rules_for(service: Service) -> availability.Rules:
+    return availability.Rules(
+        duration=service.duration,
+        min_notice=datetime.timedelta(minutes=service.min_notice_minutes),
+        max_advance_days=service.max_advance_days,
+        zone=service.unit.zone,
+    )
+
+
+def occupying(now: datetime.datetime):
+    """Appointments that take an official's time: active ones, less holds that have lapsed."""
+    return Appointment.objects.filter(status__in=ACTIVE_STATES).exclude(
+        status=Status.HELD, hold_expires_at__lte=now
+    )
+
+
+def free_slots(
+    service: Service, first_day: datetime.date, last_day: datetime.date, now: datetime.datetime
+) -> dict[datetime.date, list[availability.Slot]]:
+    """Free slots of a service per local day; four queries, however many appointments exist."""
+    zone = service.unit.zone
+    officials = offices.officials_offering(service)
+    window_start = availability.local_datetime(first_day, datetime.time(0), zone)
+    window_end = availability.local_datetime(
+        last_day + datetime.timedelta(days=1), datetime.time(0), zone
+    )
+    busy: dict[int, list] = {official.pk: [] for official in officials}
+    for official_id, start, end in (
+        occupying(now)
+        .filter(official__in=busy.keys(), start__lt=window_end, end__gt=window_start)
+        .values_list("official_id", "start", "end")
+    ):
+        busy[official_id].append((start, end))
+    schedules = [
+        availability.Schedule(official.pk, offices.weekly_hours(official), busy[official.pk])
+        for official in officials
+    ]
+    return availability.free_slots(
+        rules_for(service),
+        schedules,
+        offices.closed_days(service.unit, first_day, last_day),
+        first_day,
+        last_day,
+        now,
+    )
+
+
+def find_slot(
+    service: Service, start: datetime.datetime, now: datetime.datetime
+) -> availability.Slot | None:
+    day = start.astimezone(service.unit.zone).date()
+    return next(
+        (slot for slot in free_slots(service, day, day, now).get(day, []) if slot.start == start),
+        None,
+    )
+
+
+def _least_loaded_first(
+    official_ids: tuple[int, ...], day_start: datetime.datetime, now: datetime.datetime
+) -> list[int]:
+    loads = dict(
+        occupying(now)
+        .filter(
+            official__in=official_ids,
+            start__gte=day_start,
+            start__lt=day_start + datetime.timedelta(days=1),
+        )
+        .values("official")
+        .annotate(n=Count("pk"))
+        .values_list("official", "n")
+    )
+    return sorted(official_ids, key=lambda pk: (loads.get(pk, 0), pk))
+
+
+def hold(
+    service: Service,
+    start: datetime.datetime,
+    contact: Contact,
+    *,
+    language: str,
+    client: str,
+    now: datetime.datetime,
+    replaces: str | None = None,
+) -> tuple[Appointment, str]:
+    """Reserve a free time for the citizen and e-mail a code; returns the hold and its token.
+
+    ``replaces`` is the token of the citizen's own earlier hold (after "Nazaj"): it is released
+    first, so that they can take the same time again with corrected details.
+    """
+    if replaces:
+        release(replaces, now)
+    if not ratelimits.hit(
+        f"hold:{client}",
+        limit=settings.BOOKING_HOLDS_PER_IP_PER_HOUR,
+        window_seconds=3600,
+        now=now.timestamp(),
+    ):
+        raise exceptions.TooManyHolds
+    check_sending_allowed(contact.email, now)
+    slot = find_slot(service, start, now)
+    if slot is None:
+        raise exceptions.SlotTaken
+    day_start = availability.local_datetime(
+        start.astimezone(service.unit.zone).date(), datetime.time(0), service.unit.zone
+    )
+    token = new_token()
+    for official_id in _least_loaded_first(slot.official_ids, day_start, now):
+        try:
+            with transaction.atomic():
+                # A lapsed hold still holds its row until the sweeper runs; free it here.
+                (
+                    Appointment.objects.filter(
+                        official_id=official_id,
+                        status=Status.HELD,
+                        hold_expires_at__lte=now,
+                        start__lt=slot.end,
+                        end__gt=slot.start,
+                    ).update(status=Status.EXPIRED)
+                )
+                appointment = Appointment.objects.create(
+                    unit_id=service.unit_id,
+                    service=service,
+                    official_id=official_id,
+                    start=slot.start,
+                    end=slot.end,
+                    status=Status.HELD,
+                    name=contact.name,
+                    email=contact.email,
+                    phone=contact.phone,
+                    notes=contact.notes,
+                    language=language,
+                    hold_token_hash=hash_token(token),
+                    hold_expires_at=now + datetime.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
+                    created_at=now,
+                )
+            break
+        except IntegrityError:
+            continue  # someone took this official's time a moment ago; try the next one
+    else:
+        raise exceptions.SlotTaken
+    logger.info("appointment_held", extra={"appointment": appointment.pk})
+    _send_code(appointment, now)
+    return appointment, token
+
+
+def check_sending_allowed(email: str, now: datetime.datetime) -> None:
+    """At most one code a minute and five an hour to one address, across all its bookings."""
+    recent = VerificationCode.objects.filter(
+        email=email.lower(), created_at__gt=now - datetime.timedelta(hours=1)
+    )
+    last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
+    interval = datetime.timedelta(seconds=settings.BOOKING_CODE_RESEND_INTERVAL_SECONDS)
+    if last is not None and now - last < interval:
+        raise exceptions.ResendTooSoon(int((last + interval - now).total_seconds()) + 1)
+    if recent.count() >= settings.BOOKING_CODE_SENDS_PER_HOUR:
+        raise exceptions.SendLimitReached
+
+
+def _send_code(appointment: Appointment, now: datetime.datetime) -> None:
+    code = new_code()
+    expires = now + datetime.timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
+    with transaction.atomic():
+        VerificationCode.objects.create(
+            appointment=appointment,
+            email=appointment.email.lower(),
+            code_hash=hash_code(code, str(appointment.public_id)),
+            created_at=now,
+            expires_at=expires,
+        )
+        # The hold lasts as long as its newest code; the sending limits bound how long that is.
+        Appointment.objects.filter(pk=appointment.pk, status=Status.HELD).update(
+            hold_expires_at=expires
+        )
+        with translation.override(appointment.language):
+            outbox.queue(
+                to=[appointment.email],
+                template="booking/emails/code",
+                context={
+                    "code": code,
+                    "appointment": appointment,
+                    "minutes": settings.BOOKING_HOLD_MINUTES,
+                },
+                reference=code_reference(appointment),
+                now=now,
+            )
+    appointment.hold_expires_at = expires
+
+
+def code_reference(appointment: Appointment) -> str:
+    return f"appointment:{appointment.pk}:code"
+
+
+def confirmation_reference(appointment: Appointment) -> str:
+    return f"appointment:{appointment.pk}:confirmation"
+
+
+def held_by_token(token: str) -> Appointment | None:
+    return (
+        Appointment.objects.select_related("unit", "service", "official__user")
+        .filter(hold_token_hash=hash_token(token))
+        .first()
+    )
+
+
+def by_manage_token(token: str) -> Appointment | None:
+    return (
+        Appointment.objects.select_related("unit", "service", "official__user")
+        .filter(manage_token_hash=hash_token(token))
+        .first()
+    )
+
+
+def by_meeting_token(token: str) -> Appointment | None:
+    return (
+        Appointment.objects.select_related("unit", "service", "official__user")
+        .filter(meeting_token_hash=hash_token(token))
+        .first()
+    )
+
+
+def _ensure_held(appointment: Appointment, now: datetime.datetime) -> None:
+    if appointment.code_failures >= settings.BOOKING_CODE_MAX_WRONG_TRIES:
+        raise exceptions.CodeLocked
+    if appointment.status != Status.HELD or appointment.hold_expires_at <= now:
+        raise exceptions.HoldExpired
+
+
+def resend_code(appointment: Appointment, now: datetime.datetime) -> None:
+    _ensure_held(appointment, now)
+    check_sending_allowed(appointment.email, now)
+    _send_code(appointment, now)
+
+
+def confirm(appointment: Appointment, code: str, now: datetime.datetime) -> Links:
+    """Check the e-mailed code; with the right one the appointment is booked and announced."""
+    _ensure_held(appointment, now)
+    current = (
+        appointment.codes.filter(used_at=None, expires_at__gt=now).order_by("-created_at").first()
+    )
+    if current is None:
+        raise exceptions.CodeExpired
+    if not codes_match(code.strip(), str(appointment.public_id), current.code_hash):
+        Appointment.objects.filter(pk=appointment.pk).update(code_failures=F("code_failures") + 1)
+        appointment.refresh_from_db(fields=["code_failures"])
+        remaining = settings.BOOKING_CODE_MAX_WRONG_TRIES - appointment.code_failures
+        if remaining <= 0:
+            Appointment.objects.filter(pk=appointment.pk, status=Status.HELD).update(
+                status=Status.EXPIRED
+            )
+            logger.info("appointment_code_locked", extra={"appointment": appointment.pk})
+            raise exceptions.CodeLocked
+        raise exceptions.WrongCode(remaining)
+    links = Links(meeting=new_token(), manage=new_token())
+    with transaction.atomic():
+        used = VerificationCode.objects.filter(pk=current.pk, used_at=None).update(used_at=now)
+        confirmed = used and Appointment.objects.filter(
+            pk=appointment.pk,
+            status=Status.HELD,
+            hold_expires_at__gt=now,
+            code_failures__lt=settings.BOOKING_CODE_MAX_WRONG_TRIES,
+        ).update(
+            status=Status.CONFIRMED,
+            confirmed_at=now,
+            hold_expires_at=None,
+            meeting_token_hash=hash_token(links.meeting),
+            manage_token_hash=hash_token(links.manage),
+        )
+        if not confirmed:
+            raise exceptions.HoldExpired
+        appointment.refresh_from_db()
+        _announce(appointment, links, now)
+    logger.info("appointment_confirmed", extra={"appointment": appointment.pk})
+    return links
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _announce(appointment: Appointment, links: Links | None, now: datetime.datetime) -> None:
+    """E-mail the citizen and the official about a booking (links given) or its cancellation."""
+    cancelled = links is None
+    method = "CANCEL" if cancelled else "REQUEST"
+    with translation.override(appointment.language):
+        meeting_url = manage_url = None
+        if links:
+            meeting_url = absolute_url(reverse("meetings:room", args=[links.meeting]))
+            manage_url = absolute_url(reverse("booking:manage", args=[links.manage]))
+        context = {
+            "appointment": appointment,
+            "meeting_url": meeting_url,
+            "manage_url": manage_url,
+            "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+        }
+        summary = f"{appointment.service.name} – {appointment.unit.name}"
+        ics = invites.invite(
+            appointment,
+            method=method,
+            summary=summary,
+            description=_("Virtual counter: %(service)s") % {"service": appointment.service.name},
+            meeting_url=meeting_url,
+            now=now,
+        )
+        attachment = {
+            "filename": "invite.ics",
+            "content": ics.decode(),
+            "mimetype": f"text/calendar; method={method}; charset=utf-8",
+        }
+        outbox.queue(
+            to=[appointment.email],
+            template="booking/emails/cancelled" if cancelled else "booking/emails/confirmed",
+            context=context,
+            now=now,
+            attachments=[attachment],
+            reference=confirmation_reference(appointment),
+        )
+    official_email = appointment.official.user.email
+    if official_email:
+        with translation.override(settings.LANGUAGE_CODE):
+            context["when"] = time_range(appointment.start, appointment.end, appointment.unit.zone)
+            outbox.queue(
+                to=[official_email],
+                template="booking/emails/official-cancelled"
+                if cancelled
+                else "booking/emails/official-booked",
+                context=context,
+                now=now,
+                reference=f"appointment:{appointment.pk}:official",
+            )
+
+
+def cancel(appointment: Appointment, now: datetime.datetime) -> None:
+    """The citizen cancels before the meeting: the time is free again and everyone is told."""
+    with transaction.atomic():
+        cancelled = Appointment.objects.filter(
+            pk=appointment.pk,
+            status=Status.CONFIRMED,
+            start__gt=now,
+        ).update(
+            status=Status.CANCELLED, cancelled_at=now, invite_sequence=F("invite_sequence") + 1
+        )
+        if not cancelled:
+            raise exceptions.NotCancellable
+        appointment.refresh_from_db()
+        _announce(appointment, None, now)
+    logger.info("appointment_cancelled", extra={"appointment": appointment.pk})
+
+
+def release(hold_token: str, now: datetime.datetime) -> None:
+    """Give up one's own hold (the citizen went back to change the details)."""
+    Appointment.objects.filter(hold_token_hash=hash_token(hold_token), status=Status.HELD).update(
+        status=Status.EXPIRED, hold_expires_at=now
+    )
+
+
+def release_lapsed_holds(now: datetime.datetime) -> int:
+    return Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now).update(
+        status=Status.EXPIRED
+    )

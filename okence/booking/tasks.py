@@ -1,0 +1,10 @@
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from okence.booking import services
+
+
+@db_periodic_task(crontab(minute="*"))
+def release_lapsed_holds() -> None:
+    services.release_lapsed_holds(timezone.now())

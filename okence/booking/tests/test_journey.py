@@ -1,0 +1,165 @@
+"""The booking journey as plain pages (no JavaScript), through the test client."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from okence.booking.models import Appointment, Status
+from okence.conftest import LJUBLJANA
+from okence.outbox import services as outbox
+
+START = datetime.datetime(2026, 12, 8, 8, 30, tzinfo=LJUBLJANA)
+DETAILS = {
+    "name": "Rajko Lah",
+    "email": "rajko.lah@example.si",
+    "phone": "041 123 456",
+    "notes": "Opomba za uradnico.",
+    "privacy": "on",
+}
+
+
+def details_url(service):
+    return reverse("booking:details", args=[service.unit.slug, service.slug])
+
+
+def book(client, service, start=START, **changes):
+    data = DETAILS | {"start": start.astimezone(datetime.UTC).isoformat()} | changes
+    return client.post(details_url(service), data)
+
+
+def latest_code() -> str:
+    outbox.deliver_due(timezone.now())
+    return re.search(r"(\d{6})", mail.outbox[-1].subject).group(1)
+
+
+@pytest.fixture
+def verify_url(client, clock, service, ana):
+    response = book(client, service)
+    assert response.status_code == 303
+    return response["Location"]
+
+
+def test_the_unit_and_service_pages_list_what_is_offered(client, service, ana):
+    assert "Upravna enota Domžale" in client.get("/").content.decode()
+    page = client.get(reverse("booking:services", args=["domzale"])).content.decode()
+    assert "Pridobivanje splošnih informacij" in page and "Osebni dokument." in page
+
+
+def test_the_calendar_links_days_with_free_times_and_lists_a_days_times(
+    client, clock, service, ana
+):
+    url = reverse("booking:calendar", args=["domzale", "splosne-informacije"])
+    month = client.get(url).content.decode()
+    assert 'href="?month=2026-12&amp;date=2026-12-08#times"' in month
+    assert "date=2026-12-12" not in month  # a Saturday
+    assert "date=2026-12-25" not in month  # a holiday
+    day = client.get(url, {"month": "2026-12", "date": "2026-12-08"}).content.decode()
+    assert 'aria-label="torek, 8. december 2026, 08:30 – 09:00 (UTC+01:00) Ljubljana"' in day
+
+
+def test_a_wrong_month_or_day_in_the_address_falls_back_gracefully(client, clock, service, ana):
+    url = reverse("booking:calendar", args=["domzale", "splosne-informacije"])
+    assert client.get(url, {"month": "nonsense", "date": "2026-13-45"}).status_code == 200
+    assert client.get(url, {"month": "1999-01"}).status_code == 200
+
+
+def test_invalid_details_are_explained_and_nothing_typed_is_lost(client, clock, service, ana):
+    response = book(client, service, email="not-an-address", phone="abc", privacy="")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="Rajko Lah"' in page and 'value="not-an-address"' in page
+    assert "Opomba za uradnico." in page
+    assert page.count('class="errorlist') >= 2 and "zasebnosti" in page.lower() or "privacy" in page
+    assert not Appointment.objects.exists()
+
+
+def test_notes_longer_than_1000_characters_are_refused(client, clock, service, ana):
+    response = book(client, service, notes="x" * 1001)
+    assert response.status_code == 200 and not Appointment.objects.exists()
+
+
+def test_the_whole_journey_books_the_appointment(client, clock, service, ana, verify_url):
+    page = client.get(verify_url).content.decode()
+    assert "rajko.lah@example.si" in page
+    for label in ("Nadaljuj", "Znova mi pošlji kodo", "Nazaj", "Potrdite svoj e-poštni naslov"):
+        assert label in page
+    response = client.post(verify_url, {"action": "confirm", "code": latest_code()})
+    assert response.status_code == 303
+    done = client.get(response["Location"]).content.decode()
+    assert "rajko.lah@example.si" in done
+    appointment = Appointment.objects.get()
+    assert appointment.status == Status.CONFIRMED
+    outbox.deliver_due(timezone.now())
+    confirmation = next(
+        m for m in mail.outbox if m.to == ["rajko.lah@example.si"] and m.attachments
+    )
+    html = confirmation.alternatives[0].content
+    assert "Pridružite se sestanku" in html
+    meeting = re.search(r'href="http://[^"]+(/sestanek/[^"]+/)"', html).group(1)
+    assert client.get(meeting).status_code == 200
+    manage = re.search(r"(/termin/[^/\s]+/)", confirmation.body).group(1)
+    assert "Opomba za uradnico." in confirmation.body
+    assert client.post(manage).status_code == 200
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CANCELLED
+
+
+def test_a_wrong_code_says_how_many_tries_are_left(client, verify_url):
+    code = latest_code()
+    wrong = f"{(int(code) + 1) % 1000000:06d}"
+    response = client.post(verify_url, {"action": "confirm", "code": wrong})
+    assert response.status_code == 400
+    assert "4" in response.content.decode()
+
+
+def test_a_code_that_is_not_six_digits_is_explained(client, verify_url):
+    response = client.post(verify_url, {"action": "confirm", "code": "12ab"})
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_resend_is_refused_within_a_minute_and_allowed_after(client, clock, verify_url):
+    assert client.post(verify_url, {"action": "resend"}).status_code == 400
+    clock.shift(datetime.timedelta(seconds=61))
+    assert client.post(verify_url, {"action": "resend"}).status_code == 200
+
+
+def test_back_leads_to_the_details_filled_in(client, verify_url):
+    page = client.get(verify_url).content.decode()
+    back = re.search(r'href="([^"]+)" data-back', page).group(1).replace("&amp;", "&")
+    details = client.get(back).content.decode()
+    assert 'value="Rajko Lah"' in details and 'value="041 123 456"' in details
+
+
+def test_a_taken_time_says_so_keeps_the_details_and_offers_other_times(
+    client, clock, service, ana, verify_url
+):
+    response = book(client, service, name="Druga Oseba", email="druga@example.si")
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert 'role="alert"' in page and 'value="Druga Oseba"' in page
+    assert 'name="start" value="2026-12-08T08:00:00+00:00"' in page  # 09:00 is offered instead
+
+
+def test_wrong_tokens_get_404(client, db):
+    for name in ("booking:verify", "booking:done", "booking:manage", "meetings:room"):
+        assert client.get(reverse(name, args=["x" * 32])).status_code == 404
+
+
+def test_english_is_the_second_language(client, clock, service, ana):
+    page = client.get("/en/domzale/splosne-informacije/", {"date": "2026-12-08"}).content.decode()
+    assert '<html lang="en">' in page
+    assert "Tuesday, 8 December 2026, 08:30 – 09:00 (UTC+01:00) Ljubljana" in page
+
+
+def test_pages_carry_a_strict_content_security_policy(client, clock, service, ana):
+    response = client.get(details_url(service), {"start": START.isoformat()})
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert f'nonce="{nonce}"' in response.content.decode()
+    assert "script-src 'self' 'nonce-" in policy
+    assert "unsafe-inline" not in policy and "default-src 'self'" in policy

@@ -1,0 +1,328 @@
+"""The booking rules, through the booking services, on the real database."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from okence.booking import exceptions, services
+from okence.booking.models import Appointment, Status
+from okence.conftest import LJUBLJANA, make_official
+from okence.offices.models import Closure
+from okence.outbox import services as outbox
+from okence.tokens import hash_token
+
+CONTACT = services.Contact(
+    name="Rajko Lah",
+    email="rajko.lah@example.si",
+    phone="041 123 456",
+    notes="Potrebujem potrdilo o stalnem prebivališču.",
+)
+CODE_SUBJECT = re.compile(r": (\d{6})$")
+# Tuesday 8 December 2026, 08:30 in Ljubljana.
+TUESDAY_0830 = datetime.datetime(2026, 12, 8, 8, 30, tzinfo=LJUBLJANA)
+
+
+def hold(service, start=TUESDAY_0830, contact=CONTACT, client="192.0.2.1", **kwargs):
+    return services.hold(
+        service,
+        start.astimezone(datetime.UTC),
+        contact,
+        language="sl",
+        client=client,
+        now=timezone.now(),
+        **kwargs,
+    )
+
+
+def sent_code() -> str:
+    """Deliver what is queued and read the code from the newest code e-mail."""
+    outbox.deliver_due(timezone.now())
+    message = next(m for m in reversed(mail.outbox) if CODE_SUBJECT.search(m.subject))
+    return CODE_SUBJECT.search(message.subject).group(1)
+
+
+@pytest.fixture
+def held(clock, service, ana):
+    appointment, token = hold(service)
+    return appointment, token
+
+
+def test_free_slots_use_a_constant_number_of_queries(
+    clock, service, ana, marko, django_assert_max_num_queries
+):
+    for hour in range(8, 12):
+        for official in (ana, marko):
+            Appointment.objects.create(
+                unit=service.unit,
+                service=service,
+                official=official,
+                status=Status.CONFIRMED,
+                start=datetime.datetime(2026, 12, 9, hour, tzinfo=LJUBLJANA),
+                end=datetime.datetime(2026, 12, 9, hour, 30, tzinfo=LJUBLJANA),
+                name="X",
+                email="x@example.si",
+                phone="041000000",
+                hold_token_hash=f"{official.pk}-{hour}",
+                created_at=timezone.now(),
+            )
+    first, last = datetime.date(2026, 12, 7), datetime.date(2026, 12, 31)
+    with django_assert_max_num_queries(4):
+        slots = services.free_slots(service, first, last, timezone.now())
+    assert [
+        f"{s.start.astimezone(LJUBLJANA):%H:%M}" for s in slots[datetime.date(2026, 12, 9)]
+    ] == ["08:30", "09:30", "10:30", "11:30"]
+
+
+def test_holidays_and_closures_have_no_free_times(clock, service, ana):
+    Closure.objects.create(
+        unit=service.unit,
+        first_day=datetime.date(2026, 12, 14),
+        last_day=datetime.date(2026, 12, 15),
+    )
+    slots = services.free_slots(
+        service, datetime.date(2026, 12, 14), datetime.date(2026, 12, 31), timezone.now()
+    )
+    assert datetime.date(2026, 12, 14) not in slots
+    assert datetime.date(2026, 12, 15) not in slots
+    assert datetime.date(2026, 12, 16) in slots
+    assert datetime.date(2026, 12, 25) not in slots  # božič
+    assert datetime.date(2026, 12, 28) in slots
+
+
+def test_a_hold_takes_the_time_and_emails_a_code(held, service):
+    appointment, token = held
+    assert appointment.status == Status.HELD
+    assert appointment.hold_token_hash == hash_token(token)
+    assert token not in str(Appointment.objects.filter(pk=appointment.pk).values().get())
+    assert services.find_slot(service, appointment.start, timezone.now()) is None
+    code = sent_code()
+    assert len(code) == 6 and code.isdigit()
+    assert mail.outbox[-1].to == ["rajko.lah@example.si"]
+    assert code not in str(appointment.codes.values().get())
+
+
+def test_the_hold_goes_to_the_least_loaded_official(clock, service, ana, marko):
+    first, _ = hold(service, TUESDAY_0830)
+    second, _ = hold(
+        service,
+        TUESDAY_0830 + datetime.timedelta(minutes=30),
+        services.Contact("Druga Oseba", "druga@example.si", "041 222 333"),
+    )
+    assert {first.official, second.official} == {ana, marko}
+
+
+def test_the_right_code_confirms_and_announces(held, clock):
+    appointment, _ = held
+    code = sent_code()
+    links = services.confirm(appointment, code, timezone.now())
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CONFIRMED
+    assert appointment.meeting_token_hash == hash_token(links.meeting)
+    assert appointment.manage_token_hash == hash_token(links.manage)
+    assert len(links.meeting) >= 22 and len(links.manage) >= 22  # ≥ 128 bits, URL-safe base64
+    outbox.deliver_due(timezone.now())
+    citizen, official = mail.outbox[-2], mail.outbox[-1]
+    assert citizen.to == ["rajko.lah@example.si"]
+    assert links.meeting in citizen.body and links.manage in citizen.body
+    assert "torek, 8. december 2026, 08:30 – 09:00 (UTC+01:00) Ljubljana" in citizen.body
+    assert official.to == ["ana@example.si"]
+    assert "Potrebujem potrdilo" in official.body
+
+
+def test_a_code_is_single_use(held):
+    appointment, _ = held
+    code = sent_code()
+    services.confirm(appointment, code, timezone.now())
+    appointment.refresh_from_db()
+    with pytest.raises(exceptions.HoldExpired):
+        services.confirm(appointment, code, timezone.now())
+
+
+def test_a_code_expires_with_the_hold_after_ten_minutes(held, clock, service):
+    appointment, _ = held
+    code = sent_code()
+    clock.shift(datetime.timedelta(minutes=10))
+    with pytest.raises(exceptions.HoldExpired):
+        services.confirm(appointment, code, timezone.now())
+    assert services.find_slot(service, appointment.start, timezone.now()) is not None
+
+
+def test_a_code_is_still_good_just_before_ten_minutes(held, clock):
+    appointment, _ = held
+    code = sent_code()
+    clock.shift(datetime.timedelta(minutes=9, seconds=59))
+    services.confirm(appointment, code, timezone.now())
+
+
+def test_five_wrong_tries_invalidate_the_code_and_release_the_time(held, service):
+    appointment, _ = held
+    code = sent_code()
+    wrong = f"{(int(code) + 1) % 1000000:06d}"
+    for remaining in (4, 3, 2, 1):
+        with pytest.raises(exceptions.WrongCode) as refusal:
+            services.confirm(appointment, wrong, timezone.now())
+        assert refusal.value.remaining == remaining
+        appointment.refresh_from_db()
+    with pytest.raises(exceptions.CodeLocked):
+        services.confirm(appointment, wrong, timezone.now())
+    appointment.refresh_from_db()
+    with pytest.raises(exceptions.CodeLocked):
+        services.confirm(appointment, code, timezone.now())
+    assert services.find_slot(service, appointment.start, timezone.now()) is not None
+
+
+def test_a_new_code_does_not_reset_the_wrong_tries(held, clock):
+    appointment, _ = held
+    first = sent_code()
+    for _ in range(4):
+        with pytest.raises(exceptions.WrongCode):
+            services.confirm(appointment, f"{(int(first) + 1) % 1000000:06d}", timezone.now())
+    clock.shift(datetime.timedelta(seconds=61))
+    appointment.refresh_from_db()
+    services.resend_code(appointment, timezone.now())
+    second = sent_code()
+    with pytest.raises(exceptions.CodeLocked):
+        services.confirm(appointment, f"{(int(second) + 1) % 1000000:06d}", timezone.now())
+
+
+def test_only_the_newest_code_counts(held, clock):
+    appointment, _ = held
+    first = sent_code()
+    clock.shift(datetime.timedelta(seconds=61))
+    services.resend_code(appointment, timezone.now())
+    second = sent_code()
+    if first != second:
+        with pytest.raises(exceptions.WrongCode):
+            services.confirm(appointment, first, timezone.now())
+    services.confirm(appointment, second, timezone.now())
+
+
+def test_resend_at_most_once_a_minute(held, clock):
+    appointment, _ = held
+    with pytest.raises(exceptions.ResendTooSoon) as refusal:
+        services.resend_code(appointment, timezone.now())
+    assert refusal.value.seconds == 61
+    clock.shift(datetime.timedelta(seconds=59))
+    with pytest.raises(exceptions.ResendTooSoon):
+        services.resend_code(appointment, timezone.now())
+    clock.shift(datetime.timedelta(seconds=1))
+    services.resend_code(appointment, timezone.now())
+
+
+def test_resend_at_most_five_codes_an_hour_per_address(clock, service, ana, marko):
+    appointment, _ = hold(service)
+    for _ in range(4):
+        clock.shift(datetime.timedelta(seconds=60))
+        services.resend_code(appointment, timezone.now())
+    clock.shift(datetime.timedelta(seconds=60))
+    with pytest.raises(exceptions.SendLimitReached):
+        services.resend_code(appointment, timezone.now())
+    # Another booking to the same address is limited too, and says nothing about the first.
+    with pytest.raises(exceptions.SendLimitReached):
+        hold(service, TUESDAY_0830 + datetime.timedelta(hours=1))
+    clock.shift(datetime.timedelta(minutes=56))
+    hold(service, TUESDAY_0830 + datetime.timedelta(hours=1))
+
+
+def test_a_lapsed_hold_frees_the_time_for_someone_else(held, clock, service):
+    appointment, _ = held
+    clock.shift(datetime.timedelta(minutes=10))
+    other, _ = hold(
+        service, contact=services.Contact("Druga Oseba", "druga@example.si", "041 222 333")
+    )
+    appointment.refresh_from_db()
+    assert appointment.status == Status.EXPIRED
+    assert other.status == Status.HELD and other.start == appointment.start
+
+
+def test_a_taken_time_is_refused(held, service):
+    with pytest.raises(exceptions.SlotTaken):
+        hold(service, contact=services.Contact("Druga Oseba", "druga@example.si", "041 222 333"))
+
+
+def test_the_database_refuses_overlapping_active_appointments(held, service, ana):
+    from django.db import IntegrityError, transaction
+
+    appointment, _ = held
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Appointment.objects.create(
+            unit=service.unit,
+            service=service,
+            official=ana,
+            status=Status.CONFIRMED,
+            start=appointment.start + datetime.timedelta(minutes=15),
+            end=appointment.end + datetime.timedelta(minutes=15),
+            name="X",
+            email="x@example.si",
+            phone="041000000",
+            hold_token_hash="other",
+            created_at=timezone.now(),
+        )
+
+
+def test_going_back_releases_ones_own_hold_so_the_same_time_can_be_taken_again(
+    held, clock, service
+):
+    appointment, token = held
+    clock.shift(datetime.timedelta(seconds=61))
+    corrected = services.Contact("Rajko Lah", "rajko.lah@example.si", "041 123 457")
+    again, _ = hold(service, contact=corrected, replaces=token)
+    appointment.refresh_from_db()
+    assert appointment.status == Status.EXPIRED
+    assert again.start == appointment.start and again.phone == "041 123 457"
+
+
+def test_too_many_holds_from_one_client_are_refused(clock, service, ana, marko, settings):
+    settings.BOOKING_HOLDS_PER_IP_PER_HOUR = 2
+    for minutes in (0, 30):
+        hold(
+            service,
+            TUESDAY_0830 + datetime.timedelta(minutes=minutes),
+            client="198.51.100.7",
+            contact=services.Contact("Oseba", f"o{minutes}@example.si", "041 222 333"),
+        )
+    with pytest.raises(exceptions.TooManyHolds):
+        hold(
+            service,
+            TUESDAY_0830 + datetime.timedelta(minutes=60),
+            client="198.51.100.7",
+            contact=services.Contact("Oseba", "o60@example.si", "041 222 333"),
+        )
+
+
+def test_cancelling_frees_the_time_and_sends_cancel_invites(held, service):
+    appointment, _ = held
+    services.confirm(appointment, sent_code(), timezone.now())
+    appointment.refresh_from_db()
+    services.cancel(appointment, timezone.now())
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CANCELLED
+    assert services.find_slot(service, appointment.start, timezone.now()) is not None
+    outbox.deliver_due(timezone.now())
+    citizen = next(
+        m
+        for m in mail.outbox
+        if "METHOD:CANCEL" in str(m.attachments) and m.to == ["rajko.lah@example.si"]
+    )
+    invite = citizen.attachments[0]
+    assert "METHOD:CANCEL" in invite.content and "STATUS:CANCELLED" in invite.content
+    assert "SEQUENCE:1" in invite.content
+    with pytest.raises(exceptions.NotCancellable):
+        services.cancel(appointment, timezone.now())
+
+
+def test_an_official_of_another_unit_is_never_assigned(clock, service, unit):
+    from okence.offices.models import Unit
+
+    ljutomer = Unit.objects.create(name="Upravna enota Ljutomer", slug="ljutomer")
+    janez = make_official(ljutomer, service, "janez", "Janez")  # offers it, but not at Domžale
+    assert (
+        services.free_slots(
+            service, datetime.date(2026, 12, 8), datetime.date(2026, 12, 8), timezone.now()
+        )
+        == {}
+    )
+    assert janez.appointments.count() == 0

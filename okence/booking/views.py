@@ -1,0 +1,283 @@
+"""The citizen's booking journey: unit → service → day and time → details → code → booked.
+
+Every step is a plain page that works without JavaScript; booking.js only turns the code step
+into a dialog over the details page.
+"""
+
+import calendar as monthcalendar
+import datetime
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from okence.booking import exceptions
+from okence.booking import services as booking
+from okence.booking.availability import bookable_window
+from okence.booking.formatting import time_range
+from okence.booking.forms import CodeForm, ContactForm
+from okence.booking.models import Status
+from okence.offices.models import Service, Unit
+from okence.outbox import services as outbox
+
+
+def units(request):
+    return render(request, "booking/units.html", {"units": Unit.objects.all()})
+
+
+def services(request, unit: str):
+    unit = get_object_or_404(Unit, slug=unit)
+    return render(
+        request,
+        "booking/services.html",
+        {"unit": unit, "services": unit.services.filter(active=True)},
+    )
+
+
+def _service(unit: str, service: str) -> Service:
+    return get_object_or_404(
+        Service.objects.select_related("unit"), unit__slug=unit, slug=service, active=True
+    )
+
+
+def _parse_month(value: str | None, default: datetime.date) -> datetime.date:
+    try:
+        return datetime.datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return default.replace(day=1)
+
+
+def _parse_day(value: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _parse_start(value: str | None) -> datetime.datetime | None:
+    try:
+        start = datetime.datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return start.astimezone(datetime.UTC) if start.tzinfo else None
+
+
+def _month_after(month: datetime.date, step: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + step
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def calendar(request, unit: str, service: str):
+    """A month of days with free times; the chosen day's free times under it."""
+    service = _service(unit, service)
+    now = timezone.now()
+    zone = service.unit.zone
+    today = now.astimezone(zone).date()
+    _, last_day = bookable_window(booking.rules_for(service), now)
+    month = _parse_month(request.GET.get("month"), today)
+    month = min(max(month, today.replace(day=1)), last_day.replace(day=1))
+    month_end = _month_after(month, 1) - datetime.timedelta(days=1)
+    slots = booking.free_slots(service, max(month, today), min(month_end, last_day), now)
+    selected = _parse_day(request.GET.get("date"))
+    if selected not in slots:
+        selected = None
+    weeks = [
+        [
+            {
+                "day": day,
+                "in_month": day.month == month.month,
+                "free": len(slots.get(day, ())),
+                "selected": day == selected,
+            }
+            for day in week
+        ]
+        for week in monthcalendar.Calendar().monthdatescalendar(month.year, month.month)
+    ]
+    previous_month = _month_after(month, -1)
+    next_month = _month_after(month, 1)
+    return render(
+        request,
+        "booking/calendar.html",
+        {
+            "service": service,
+            "unit": service.unit,
+            "month": month,
+            "weeks": weeks,
+            "previous_month": previous_month if previous_month >= today.replace(day=1) else None,
+            "next_month": next_month if next_month <= last_day else None,
+            "selected": selected,
+            "times": _times(service, slots.get(selected, [])),
+            "any_free": bool(slots),
+        },
+    )
+
+
+def _times(service: Service, slots) -> list[dict]:
+    zone = service.unit.zone
+    return [
+        {
+            "value": slot.start.isoformat(),
+            "start": slot.start.astimezone(zone),
+            "label": time_range(slot.start, slot.end, zone),
+        }
+        for slot in slots
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def details(request, unit: str, service: str):
+    """The chosen time and the contact details; Rezerviraj holds the time and e-mails a code."""
+    service = _service(unit, service)
+    now = timezone.now()
+    data = request.POST if request.method == "POST" else None
+    start = _parse_start((data or request.GET).get("start"))
+    if start is None:
+        return redirect("booking:calendar", unit=service.unit.slug, service=service.slug)
+    previous = request.GET.get("hold") or (data or {}).get("replaces") or ""
+    initial = {}
+    if previous and (held := booking.held_by_token(previous)) and held.service_id == service.pk:
+        initial = {"name": held.name, "email": held.email, "phone": held.phone, "notes": held.notes}
+    form = ContactForm(data, initial=initial)
+    error = None
+    if form.is_valid():
+        contact = booking.Contact(
+            **{key: form.cleaned_data[key] for key in ("name", "email", "phone", "notes")}
+        )
+        try:
+            _, token = booking.hold(
+                service,
+                start,
+                contact,
+                language=translation.get_language(),
+                client=request.META.get("REMOTE_ADDR", ""),
+                now=now,
+                replaces=previous or None,
+            )
+        except exceptions.BookingError as refusal:
+            error = refusal
+        else:
+            return HttpResponseRedirect(reverse("booking:verify", args=[token]), status=303)
+    day = start.astimezone(service.unit.zone).date()
+    day_slots = booking.free_slots(service, day, day, now).get(day, [])
+    chosen = next((slot for slot in day_slots if slot.start == start), None)
+    if chosen is None and error is None:
+        error = exceptions.SlotTaken()
+    return render(
+        request,
+        "booking/details.html",
+        {
+            "service": service,
+            "unit": service.unit,
+            "form": form,
+            "error": error,
+            "start": start if chosen else None,
+            "times": _times(service, day_slots),
+            "day": day,
+            "when": time_range(chosen.start, chosen.end, service.unit.zone) if chosen else None,
+            "replaces": previous,
+        },
+        status=409 if isinstance(error, exceptions.SlotTaken) and data else 200,
+    )
+
+
+def _held(token: str):
+    appointment = booking.held_by_token(token)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request, token: str):
+    """Potrdite svoj e-poštni naslov: the code step, with Nadaljuj, Znova mi pošlji kodo, Nazaj."""
+    appointment = _held(token)
+    if appointment.status not in (Status.HELD, Status.EXPIRED):
+        return redirect("booking:done", token=token)
+    now = timezone.now()
+    form = CodeForm(request.POST if request.POST.get("action") == "confirm" else None)
+    error = notice = None
+    if request.POST.get("action") == "resend":
+        try:
+            booking.resend_code(appointment, now)
+            notice = _("A new code has been sent.")
+        except exceptions.BookingError as refusal:
+            error = refusal
+    elif form.is_bound and form.is_valid():
+        try:
+            booking.confirm(appointment, form.cleaned_data["code"], now)
+        except exceptions.BookingError as refusal:
+            error = refusal
+        else:
+            return HttpResponseRedirect(reverse("booking:done", args=[token]), status=303)
+    appointment.refresh_from_db()
+    ended = (
+        appointment.status != Status.HELD
+        or appointment.hold_expires_at <= now
+        or isinstance(error, exceptions.CodeLocked)
+    )
+    back = (
+        reverse("booking:details", args=[appointment.unit.slug, appointment.service.slug])
+        + "?"
+        + urlencode({"start": appointment.start.isoformat(), "hold": token})
+    )
+    return render(
+        request,
+        "booking/verify.html",
+        {
+            "appointment": appointment,
+            "form": form,
+            "error": error,
+            "notice": notice,
+            "ended": ended,
+            "back_url": back,
+            "token": token,
+            "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+            "delayed": outbox.is_delayed(booking.code_reference(appointment)),
+        },
+        status=400 if error and not notice else 200,
+    )
+
+
+def done(request, token: str):
+    appointment = _held(token)
+    if appointment.status in (Status.HELD, Status.EXPIRED):
+        return redirect("booking:verify", token=token)
+    return render(
+        request,
+        "booking/done.html",
+        {
+            "appointment": appointment,
+            "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+            "delayed": outbox.is_delayed(booking.confirmation_reference(appointment)),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request, token: str):
+    """The manage link from the confirmation e-mail: see the appointment, cancel it."""
+    appointment = booking.by_manage_token(token)
+    if appointment is None:
+        raise Http404
+    now = timezone.now()
+    error = None
+    if request.method == "POST":
+        try:
+            booking.cancel(appointment, now)
+        except exceptions.BookingError as refusal:
+            error = refusal
+        appointment.refresh_from_db()
+    return render(
+        request,
+        "booking/manage.html",
+        {
+            "appointment": appointment,
+            "error": error,
+            "cancellable": appointment.status == Status.CONFIRMED and appointment.start > now,
+            "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+        },
+    )

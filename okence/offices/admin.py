@@ -1,0 +1,74 @@
+"""Admin for the organisation's side: units, their services, officials and hours."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Closure, Official, Service, Unit, WorkingHours
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 0
+    fields = ["position", "name", "slug", "duration_minutes", "active"]
+    prepopulated_fields = {"slug": ["name"]}
+    show_change_link = True
+
+
+class ClosureInline(admin.TabularInline):
+    model = Closure
+    extra = 0
+    fields = ["first_day", "last_day", "reason"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "email", "timezone"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ServiceInline, ClosureInline]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "duration_minutes", "active"]
+    list_filter = ["unit", "active"]
+    list_select_related = ["unit"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["unit", "name", "slug", "position", "active"]}),
+        (_("For the citizen"), {"fields": ["description", "preparation"]}),
+        (
+            _("Booking rules"),
+            {"fields": ["duration_minutes", "min_notice_minutes", "max_advance_days"]},
+        ),
+    ]
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+    fields = ["weekday", "start", "end"]
+
+
+@admin.register(Official)
+class OfficialAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "user", "unit_names"]
+    list_filter = ["units"]
+    list_select_related = ["user"]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "user__email",
+    ]
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["units", "services"]
+    inlines = [WorkingHoursInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("units")
+
+    @admin.display(description=_("units"))
+    def unit_names(self, obj: Official) -> str:
+        return ", ".join(unit.name for unit in obj.units.all())

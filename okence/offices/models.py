@@ -1,0 +1,146 @@
+"""Who offers what, and when: administrative units, their services, officials and hours."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit(models.Model):
+    """An administrative unit (upravna enota): the office whose counter goes online."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), unique=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=50, default="Europe/Ljubljana")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Service(models.Model):
+    """A service a unit offers at the virtual counter, with its booking rules."""
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="services", verbose_name=_("unit"))
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"))
+    description = models.TextField(_("description"), blank=True)
+    preparation = models.TextField(_("what to prepare"), blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=30)
+    min_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=120)
+    max_advance_days = models.PositiveSmallIntegerField(_("maximum advance (days)"), default=30)
+    active = models.BooleanField(_("offered"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["unit", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "slug"], name="service_slug_unique_in_unit"),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5),
+                name="service_duration_at_least_5_minutes",
+            ),
+        ]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+    @property
+    def duration(self) -> datetime.timedelta:
+        return datetime.timedelta(minutes=self.duration_minutes)
+
+
+class Official(models.Model):
+    """A member of staff who serves citizens at the virtual counter of one or more units."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="official", verbose_name=_("user")
+    )
+    units = models.ManyToManyField(Unit, related_name="officials", verbose_name=_("units"))
+    services = models.ManyToManyField(
+        Service, related_name="officials", blank=True, verbose_name=_("services offered")
+    )
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        verbose_name = _("official")
+        verbose_name_plural = _("officials")
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class WorkingHours(models.Model):
+    """One block of an official's weekly hours at the virtual counter, in the unit's local time."""
+
+    official = models.ForeignKey(
+        Official, models.CASCADE, related_name="hours", verbose_name=_("official")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        ordering = ["official", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="working_hours_start_before_end"
+            ),
+        ]
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.start >= self.end:
+            raise ValidationError(_("The hours must end after they start."))
+
+
+class Closure(models.Model):
+    """Days when a unit's virtual counter is closed, beyond the public holidays."""
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="closures", verbose_name=_("unit"))
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["unit", "first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_day__lte=models.F("last_day")),
+                name="closure_first_day_not_after_last",
+            ),
+        ]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.first_day}–{self.last_day}"

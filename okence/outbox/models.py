@@ -1,0 +1,49 @@
+"""Outgoing e-mail, kept until delivered so that a mail server outage loses nothing."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Email(models.Model):
+    """One message waiting for, or past, delivery by the background jobs."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")  # gave up after the last retry
+
+    reference = models.CharField(
+        _("reference"),
+        max_length=100,
+        db_index=True,
+        blank=True,
+        help_text=_("What the message is about, e.g. appointment:12:code."),
+    )
+    to = models.JSONField(_("to"))
+    subject = models.CharField(_("subject"), max_length=250)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    attachments = models.JSONField(
+        _("attachments"), default=list, help_text=_("A list of {filename, content, mimetype}.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails")
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def delayed(self) -> bool:
+        """A delivery was tried and failed; the next attempt is still to come."""
+        return self.status == self.Status.PENDING and self.attempts > 0

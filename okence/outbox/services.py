@@ -1,0 +1,112 @@
+"""Queueing and delivering e-mail. The public API of the outbox app."""
+
+import datetime
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+
+from okence.outbox.models import Email
+
+logger = logging.getLogger(__name__)
+
+
+def render(template: str, context: dict) -> tuple[str, str, str]:
+    """Subject, text and HTML of the e-mail template triplet ``<template>-subject.txt`` etc."""
+    subject = render_to_string(f"{template}-subject.txt", context).strip()
+    subject = " ".join(subject.split())
+    return (
+        subject,
+        render_to_string(f"{template}-body.txt", context),
+        render_to_string(f"{template}-body.html", context),
+    )
+
+
+def queue(
+    *,
+    to: list[str],
+    template: str,
+    context: dict,
+    now: datetime.datetime,
+    reference: str = "",
+    attachments: list[dict] | None = None,
+) -> Email:
+    """Store a message and ask the background jobs to deliver it once the transaction commits."""
+    subject, text, html = render(template, context)
+    email = Email.objects.create(
+        to=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        attachments=attachments or [],
+        reference=reference,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    from okence.outbox import tasks
+
+    transaction.on_commit(lambda: tasks.deliver_email(email.pk))
+    return email
+
+
+def as_message(email: Email) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        email.subject, email.body_text, settings.DEFAULT_FROM_EMAIL, email.to
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments:
+        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    return message
+
+
+def deliver(email_id: int, now: datetime.datetime) -> bool:
+    """Try to send one pending message; on failure, schedule the next attempt. True if sent.
+
+    Claimed with a conditional update so that two workers never send the same message twice.
+    """
+    delays = settings.EMAIL_RETRY_DELAYS
+    claim_until = now + datetime.timedelta(minutes=5)  # a crashed worker's claim lapses
+    claimed = Email.objects.filter(
+        pk=email_id, status=Email.Status.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=claim_until)
+    if not claimed:
+        return False
+    email = Email.objects.get(pk=email_id)
+    try:
+        mailers.default.send_messages([as_message(email)])
+    except (smtplib.SMTPException, OSError) as error:
+        attempts = email.attempts + 1
+        gave_up = attempts > len(delays)
+        Email.objects.filter(pk=email_id).update(
+            attempts=F("attempts") + 1,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            status=Email.Status.FAILED if gave_up else Email.Status.PENDING,
+            next_attempt_at=now
+            + datetime.timedelta(seconds=delays[min(attempts, len(delays)) - 1]),
+        )
+        logger.warning(
+            "email_delivery_failed",
+            extra={"email_id": email_id, "attempt": attempts, "error": str(error)},
+        )
+        return False
+    Email.objects.filter(pk=email_id).update(
+        status=Email.Status.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+    )
+    return True
+
+
+def deliver_due(now: datetime.datetime) -> int:
+    """Send every pending message whose time has come; the number sent."""
+    due = Email.objects.filter(status=Email.Status.PENDING, next_attempt_at__lte=now)
+    return sum(deliver(pk, now) for pk in due.values_list("pk", flat=True))
+
+
+def is_delayed(reference: str) -> bool:
+    """Whether the newest message about this reference failed once and waits for a retry."""
+    email = Email.objects.filter(reference=reference).order_by("-created_at", "-pk").first()
+    return email is not None and email.delayed

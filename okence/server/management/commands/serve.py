@@ -1,0 +1,77 @@
+"""Run the whole embedded service in one process: uvicorn plus the huey consumer.
+
+The consumer runs as threads next to uvicorn's event loop, so one process serves HTTP, WebSockets
+(the in-memory channel layer needs exactly one process) and background jobs (e-mail with retries,
+reminders, purges). At scale, run several ``serve --no-worker`` processes behind a proxy with
+``REDIS_URL`` set, and huey's own consumer (``manage.py run_huey``) as separate workers.
+
+Signals belong to uvicorn: SIGINT and SIGTERM make it close connections gracefully; then the
+consumer is told to stop and finishes the jobs it is running (up to ``SHUTDOWN_TIMEOUT``).
+"""
+
+import signal
+import threading
+
+import uvicorn
+from django.core.management.base import BaseCommand
+
+ASGI_APP = "okence.asgi:application"
+WORKERS = 2
+SHUTDOWN_TIMEOUT = 20  # seconds the consumer's running jobs get to finish on exit
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = "Serve Okence (HTTP, WebSockets and background jobs) from one process."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="Address to bind (127.0.0.1).")
+        parser.add_argument("--port", type=int, default=8000, help="Port to bind (8000).")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not run the huey consumer here (it runs as separate workers).",
+        )
+
+    def handle(self, *args, host, port, no_worker, **options):
+        previous_sigterm = None
+        if threading.current_thread() is threading.main_thread():
+            # uvicorn restores this handler after its graceful shutdown and raises the signal
+            # again; the default SIGTERM action would end the process before the consumer stops.
+            previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
+        consumer = None if no_worker else self.start_consumer()
+        server = uvicorn.Server(
+            uvicorn.Config(ASGI_APP, host=host, port=port, lifespan="off", log_level="info")
+        )
+        try:
+            server.run()  # returns after a graceful shutdown; exits 1 if it cannot bind
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if consumer is not None:
+                self.stderr.write("Stopping background jobs...")
+                consumer.stop(graceful=True)
+                consumer.huey.notify_interrupted_tasks()
+            if previous_sigterm is not None:
+                signal.signal(signal.SIGTERM, previous_sigterm)
+
+    def start_consumer(self):
+        from huey.contrib.djhuey import HUEY
+
+        if HUEY.immediate:
+            self.stderr.write("huey runs tasks immediately in this profile; no consumer started.")
+            return None
+        consumer = HUEY.create_consumer(
+            workers=WORKERS,
+            worker_type="thread",
+            periodic=True,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+        )
+        # Consumer.start() ends by installing its own SIGINT/SIGTERM/SIGHUP handlers, which only
+        # the main thread may do and which would take the signals from uvicorn; skip that step.
+        consumer._set_signal_handlers = lambda: None
+        consumer.start()
+        return consumer

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+if settings.DEVELOPMENT:
+    urlpatterns += [path("dev/outbox/", include("okence.outbox.urls"))]
+
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("sestanek/", include("okence.meetings.urls")),
+    path("", include("okence.booking.urls")),
+    prefix_default_language=False,
+)
