@@ -60,7 +60,7 @@ def index(request):
         "default-src": ["'none'"],
         "style-src": ["'unsafe-inline'"],
         "img-src": ["data:"],
-        "sandbox": [],
+        "sandbox": True,
     }
 )
 def html_part(request, name: str):

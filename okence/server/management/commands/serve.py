@@ -14,6 +14,7 @@ import threading
 
 import uvicorn
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import autodiscover_modules
 
 ASGI_APP = "okence.asgi:application"
 WORKERS = 2
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             uvicorn.Config(ASGI_APP, host=host, port=port, lifespan="off", log_level="info")
         )
         try:
-            server.run()  # returns after a graceful shutdown; exits 1 if it cannot bind
+            server.run()  # returns after a graceful shutdown; exits if it cannot bind
         except KeyboardInterrupt:
             pass
         finally:
@@ -64,6 +65,9 @@ class Command(BaseCommand):
         if HUEY.immediate:
             self.stderr.write("huey runs tasks immediately in this profile; no consumer started.")
             return None
+        # Register every app's tasks.py (as huey's run_huey does), so that queued and periodic
+        # tasks are known before the workers start.
+        autodiscover_modules("tasks")
         consumer = HUEY.create_consumer(
             workers=WORKERS,
             worker_type="thread",
