@@ -86,3 +86,13 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in the thread; each test starts in Slovenian."""
+    from django.utils import translation
+
+    translation.activate("sl")
+    yield
+    translation.activate("sl")

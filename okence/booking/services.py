@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import translation
@@ -20,11 +20,13 @@ from okence.booking import availability, exceptions, invites
 from okence.booking.formatting import time_range
 from okence.booking.models import ACTIVE_STATES, Appointment, Status, VerificationCode
 from okence.offices import services as offices
-from okence.offices.models import Service
+from okence.offices.models import MAX_SERVICE_MINUTES, Service
 from okence.outbox import services as outbox
 from okence.tokens import codes_match, hash_code, hash_token, new_code, new_token
 
 logger = logging.getLogger(__name__)
+MAX_DURATION = datetime.timedelta(minutes=MAX_SERVICE_MINUTES)
+CLAIM_LOCK_SPACE = 0x6F6B  # "ok": the advisory-lock namespace of claims on an official's time
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ def free_slots(
     for official_id, start, end in (
         occupying(now)
         .filter(official__in=busy.keys(), start__lt=window_end, end__gt=window_start)
+        # No appointment is longer than a service may be: this bounds the index scan.
+        .filter(start__gt=window_start - MAX_DURATION)
         .values_list("official_id", "start", "end")
     ):
         busy[official_id].append((start, end))
@@ -152,6 +156,7 @@ def hold(
     for official_id in _least_loaded_first(slot.official_ids, day_start, now):
         try:
             with transaction.atomic():
+                _queue_claims_on(official_id)
                 # A lapsed hold still holds its row until the sweeper runs; free it here.
                 (
                     Appointment.objects.filter(
@@ -186,6 +191,18 @@ def hold(
     logger.info("appointment_held", extra={"appointment": appointment.pk})
     _send_code(appointment, now)
     return appointment, token
+
+
+def _queue_claims_on(official_id: int) -> None:
+    """Let claims on one official's time take turns (PostgreSQL; SQLite has one writer anyway).
+
+    The exclusion constraint alone stays correct, but racing inserts wait on each other's
+    uncommitted rows and PostgreSQL may break the circle with a deadlock error instead of a clean
+    constraint violation. Taken as the transaction's first lock, this one has no cycle.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_SPACE, official_id])
 
 
 def check_sending_allowed(email: str, now: datetime.datetime) -> None:

@@ -253,6 +253,7 @@ def done(request, token: str):
             "appointment": appointment,
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
             "delayed": outbox.is_delayed(booking.confirmation_reference(appointment)),
+            "undelivered": outbox.gave_up(booking.confirmation_reference(appointment)),
         },
     )
 

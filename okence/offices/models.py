@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,9 @@ class Unit(models.Model):
         return ZoneInfo(self.timezone)
 
 
+MAX_SERVICE_MINUTES = 12 * 60  # an appointment fits in a day's hours; availability relies on it
+
+
 class Service(models.Model):
     """A service a unit offers at the virtual counter, with its booking rules."""
 
@@ -39,7 +43,11 @@ class Service(models.Model):
     slug = models.SlugField(_("slug"))
     description = models.TextField(_("description"), blank=True)
     preparation = models.TextField(_("what to prepare"), blank=True)
-    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=30)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"),
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(MAX_SERVICE_MINUTES)],
+    )
     min_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=120)
     max_advance_days = models.PositiveSmallIntegerField(_("maximum advance (days)"), default=30)
     active = models.BooleanField(_("offered"), default=True)
@@ -50,8 +58,10 @@ class Service(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "slug"], name="service_slug_unique_in_unit"),
             models.CheckConstraint(
-                condition=models.Q(duration_minutes__gte=5),
-                name="service_duration_at_least_5_minutes",
+                condition=models.Q(
+                    duration_minutes__gte=5, duration_minutes__lte=MAX_SERVICE_MINUTES
+                ),
+                name="service_duration_5_minutes_to_12_hours",
             ),
         ]
         verbose_name = _("service")

@@ -69,7 +69,6 @@ def deliver(email_id: int, now: datetime.datetime) -> bool:
 
     Claimed with a conditional update so that two workers never send the same message twice.
     """
-    delays = settings.EMAIL_RETRY_DELAYS
     claim_until = now + datetime.timedelta(minutes=5)  # a crashed worker's claim lapses
     claimed = Email.objects.filter(
         pk=email_id, status=Email.Status.PENDING, next_attempt_at__lte=now
@@ -79,25 +78,32 @@ def deliver(email_id: int, now: datetime.datetime) -> bool:
     email = Email.objects.get(pk=email_id)
     try:
         mailers.default.send_messages([as_message(email)])
-    except (smtplib.SMTPException, OSError) as error:
-        attempts = email.attempts + 1
-        gave_up = attempts > len(delays)
-        Email.objects.filter(pk=email_id).update(
-            attempts=F("attempts") + 1,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-            status=Email.Status.FAILED if gave_up else Email.Status.PENDING,
-            next_attempt_at=now
-            + datetime.timedelta(seconds=delays[min(attempts, len(delays)) - 1]),
-        )
-        logger.warning(
-            "email_delivery_failed",
-            extra={"email_id": email_id, "attempt": attempts, "error": str(error)},
-        )
+    except (smtplib.SMTPException, OSError) as error:  # the server is down or refused: retry
+        _record_failure(email, error, now, permanent=False)
+        return False
+    except ValueError as error:  # a message no server will ever take, e.g. a malformed address
+        _record_failure(email, error, now, permanent=True)
         return False
     Email.objects.filter(pk=email_id).update(
         status=Email.Status.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
     )
     return True
+
+
+def _record_failure(email: Email, error: Exception, now: datetime.datetime, *, permanent: bool):
+    delays = settings.EMAIL_RETRY_DELAYS
+    attempts = email.attempts + 1
+    gave_up = permanent or attempts > len(delays)
+    Email.objects.filter(pk=email.pk).update(
+        attempts=F("attempts") + 1,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        status=Email.Status.FAILED if gave_up else Email.Status.PENDING,
+        next_attempt_at=now + datetime.timedelta(seconds=delays[min(attempts, len(delays)) - 1]),
+    )
+    logger.warning(
+        "email_delivery_failed",
+        extra={"email_id": email.pk, "attempt": attempts, "error": str(error), "gave_up": gave_up},
+    )
 
 
 def deliver_due(now: datetime.datetime) -> int:
@@ -110,3 +116,9 @@ def is_delayed(reference: str) -> bool:
     """Whether the newest message about this reference failed once and waits for a retry."""
     email = Email.objects.filter(reference=reference).order_by("-created_at", "-pk").first()
     return email is not None and email.delayed
+
+
+def gave_up(reference: str) -> bool:
+    """Whether the newest message about this reference could not be delivered at all."""
+    email = Email.objects.filter(reference=reference).order_by("-created_at", "-pk").first()
+    return email is not None and email.status == Email.Status.FAILED

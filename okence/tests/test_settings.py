@@ -16,11 +16,15 @@ READ = (
 
 
 def load(**environment):
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"OKENCE_PROFILE", "SECRET_KEY", "SMTP_URL", "DEBUG", "SITE_URL"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"OKENCE_PROFILE", "SECRET_KEY", "SMTP_URL", "DEBUG", "SITE_URL"}
+    }
     env |= {"DJANGO_SETTINGS_MODULE": "okence.settings"} | environment
-    return subprocess.run([sys.executable, "-c", READ], env=env, capture_output=True, text=True,
-                          cwd=settings.BASE_DIR)
+    return subprocess.run(
+        [sys.executable, "-c", READ], env=env, capture_output=True, text=True, cwd=settings.BASE_DIR
+    )
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -34,12 +38,21 @@ def test_production_refuses_to_start_without_a_mail_server():
 
 
 def test_production_over_https_has_debug_off_and_secure_cookies():
-    result = load(SECRET_KEY="s" * 50, SMTP_URL="smtp://127.0.0.1:25",
-                  SITE_URL="https://okence.example.si", ALLOWED_HOSTS="okence.example.si")
+    result = load(
+        SECRET_KEY="s" * 50,
+        SMTP_URL="smtp://127.0.0.1:25",
+        SITE_URL="https://okence.example.si",
+        ALLOWED_HOSTS="okence.example.si",
+    )
     values = json.loads(result.stdout)
-    assert values == {"DEBUG": False, "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True,
-                      "SECURE_SSL_REDIRECT": True, "SECURE_HSTS_SECONDS": 31536000,
-                      "ALLOWED_HOSTS": ["okence.example.si"]}
+    assert values == {
+        "DEBUG": False,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "ALLOWED_HOSTS": ["okence.example.si"],
+    }
 
 
 def test_the_development_profile_needs_nothing():

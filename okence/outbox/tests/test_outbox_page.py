@@ -12,17 +12,31 @@ from okence.outbox.models import Email
 @pytest.fixture
 def folder(tmp_path, settings):
     settings.OUTBOX_DIR = tmp_path
-    settings.MAILERS = {"default": {"BACKEND": "okence.outbox.backends.OutboxFolderBackend",
-                                    "OPTIONS": {"folder": str(tmp_path)}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "okence.outbox.backends.OutboxFolderBackend",
+            "OPTIONS": {"folder": str(tmp_path)},
+        }
+    }
     return tmp_path
 
 
 def send(subject: str, when: datetime.datetime) -> None:
     email = Email.objects.create(
-        to=["rajko.lah@example.si"], subject=subject, body_text=f"Besedilo: {subject}",
+        to=["rajko.lah@example.si"],
+        subject=subject,
+        body_text=f"Besedilo: {subject}",
         body_html=f"<p>HTML: {subject}</p><script>alert(1)</script>",
-        attachments=[{"filename": "invite.ics", "content": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-                      "mimetype": "text/calendar"}], next_attempt_at=when, created_at=when)
+        attachments=[
+            {
+                "filename": "invite.ics",
+                "content": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+                "mimetype": "text/calendar",
+            }
+        ],
+        next_attempt_at=when,
+        created_at=when,
+    )
     assert services.deliver(email.pk, when)
 
 

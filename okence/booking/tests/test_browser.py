@@ -1,0 +1,265 @@
+"""The booking journey in a real browser (Chromium), by the labels a citizen sees.
+
+The live server runs on the real clock, so the officials work every day around the clock: free
+times exist whatever the date, within the 2 h notice and the 30-day advance. E-mail is delivered on
+commit in the server thread to Django's locmem outbox, where the tests read the code.
+"""
+
+import datetime
+import re
+import time
+
+import pytest
+from django.core import mail
+from django.utils import translation
+
+from okence.booking.formatting import long_day
+from okence.booking.models import Appointment, Status
+from okence.conftest import make_official
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
+axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright")
+expect = sync_api.expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+UNIT = "Upravna enota Domžale"
+SERVICE = "Pridobivanje splošnih informacij"
+CITIZEN = {
+    "Ime in priimek": "Rajko Lah",
+    "Elektronski naslov": "rajko.lah@example.si",
+    "Telefonska številka": "041 123 456",
+    "Opombe": "Opomba za uradnico.",
+}
+VERIFY_TITLE = "Potrdite svoj e-poštni naslov"
+CODE_IN_SUBJECT = re.compile(r"\b(\d{6})\b")
+
+_axe = None
+
+
+@pytest.fixture
+def offer(unit, service):
+    """Ana and Marko work every day from midnight to 23:59, so free times exist at any date."""
+    for username, first_name in (("ana", "Ana"), ("marko", "Marko")):
+        make_official(unit, service, username, first_name, hours=((0, 6, "00:00", "23:59"),))
+    return service
+
+
+def assert_accessible(page, where: str) -> None:
+    """axe-core finds no violation on the page as it stands."""
+    global _axe
+    _axe = _axe or axe_sync.Axe()
+    violations = _axe.run(page).response["violations"]
+    if violations:
+        lines = [f"axe found {len(violations)} violation(s) on {where} ({page.url}):"]
+        for violation in violations:
+            lines.append(
+                f"- {violation['id']} [{violation['impact']}]: {violation['help']}"
+                f" ({violation['helpUrl']})"
+            )
+            for node in violation["nodes"][:5]:
+                lines.append(f"    at {' '.join(map(str, node['target']))}: {node['html'][:160]}")
+                summary = (node.get("failureSummary") or "").replace("\n", " / ")
+                lines.append(f"       {summary}")
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+def wait_for_mail(predicate, *, after: int = 0, timeout: float = 5.0):
+    """The newest e-mail that matches, beyond the first ``after`` matching ones; the server thread
+    sends it on commit, so poll the locmem outbox briefly."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [message for message in mail.outbox if predicate(message)]
+        if len(found) > after:
+            return found[-1]
+        if time.monotonic() > deadline:
+            subjects = [message.subject for message in mail.outbox]
+            pytest.fail(f"no matching e-mail within {timeout} s; the outbox holds {subjects}")
+        time.sleep(0.05)
+
+
+def is_code_mail(message, to: str = CITIZEN["Elektronski naslov"]) -> bool:
+    return (
+        message.to == [to] and not message.attachments and CODE_IN_SUBJECT.search(message.subject)
+    )
+
+
+def code_from(message) -> str:
+    return CODE_IN_SUBJECT.search(message.subject).group(1)
+
+
+def open_calendar(page, live_server, service) -> None:
+    page.goto(f"{live_server.url}/{service.unit.slug}/{service.slug}/")
+    show_a_month_with_free_days(page)
+
+
+def show_a_month_with_free_days(page) -> None:
+    """Late on a month's last day the free times start next month: go there."""
+    expect(page.locator("table")).to_be_visible()
+    if page.locator("a.day.free").count() == 0:
+        page.get_by_role("link", name=re.compile("Naslednji mesec|Next month")).click()
+    expect(page.locator("a.day.free").first).to_be_visible()
+
+
+def choose_first_free_time(page) -> None:
+    page.locator("a.day.free").first.click()
+    expect(page.locator("#times a.time").first).to_be_visible()
+    page.locator("#times a.time").first.click()
+    expect(page.get_by_label("Ime in priimek")).to_be_visible()
+
+
+def fill_details(page) -> None:
+    for label, value in CITIZEN.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("checkbox").check()
+
+
+def active_appointments():
+    return Appointment.objects.filter(status__in=[Status.HELD, Status.CONFIRMED])
+
+
+def test_a_citizen_books_by_clicking_the_visible_labels(page, live_server, offer):
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("link", name=UNIT)).to_be_visible()
+    assert_accessible(page, "the list of units")
+
+    page.get_by_role("link", name=UNIT).click()
+    expect(page.get_by_role("link", name=SERVICE)).to_be_visible()
+    assert_accessible(page, "the list of services")
+
+    page.get_by_role("link", name=SERVICE).click()
+    show_a_month_with_free_days(page)
+    assert_accessible(page, "the calendar month")
+
+    page.locator("a.day.free").first.click()
+    expect(page.locator("#times a.time").first).to_be_visible()
+    assert_accessible(page, "the calendar with a day chosen")
+
+    page.locator("#times a.time").first.click()
+    expect(page.get_by_label("Ime in priimek")).to_be_visible()
+    assert_accessible(page, "the details form")
+
+    fill_details(page)
+    page.get_by_role("button", name="Rezerviraj").click()
+    dialog = page.get_by_role("dialog", name=VERIFY_TITLE)
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("textbox")).to_be_focused()
+    expect(dialog).to_contain_text(CITIZEN["Elektronski naslov"])
+    assert_accessible(page, "the code dialog")
+
+    code = code_from(wait_for_mail(is_code_mail))
+    dialog.get_by_role("textbox").fill(code)
+    dialog.get_by_role("button", name="Nadaljuj").click()
+    expect(page).to_have_url(re.compile(r"/rezervacija/[^/]+/potrjeno/$"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(CITIZEN["Elektronski naslov"])
+    assert_accessible(page, "the confirmation page")
+
+    appointment = Appointment.objects.get()
+    assert appointment.status == Status.CONFIRMED
+    assert (appointment.name, appointment.phone) == ("Rajko Lah", "041 123 456")
+    assert appointment.notes == "Opomba za uradnico."
+
+    confirmation = wait_for_mail(
+        lambda message: message.to == [CITIZEN["Elektronski naslov"]] and message.attachments
+    )
+    html = confirmation.alternatives[0].content
+    assert "Pridružite se sestanku" in html
+    manage = re.search(r"https?://[^/\s]+(/termin/[^/\s]+/)", confirmation.body).group(1)
+    page.goto(live_server.url + manage)
+    expect(page.get_by_role("main")).to_contain_text(SERVICE)
+    expect(page.get_by_role("button")).not_to_have_count(0)
+    assert_accessible(page, "the manage page")
+
+    meeting = re.search(r'href="https?://[^/"]+(/sestanek/[^"]+/)"', html).group(1)
+    page.goto(live_server.url + meeting)
+    expect(page.get_by_role("heading", level=1, name=SERVICE)).to_be_visible()
+    assert_accessible(page, "the meeting link page")
+
+
+def test_the_calendar_works_by_keyboard(page, live_server, offer):
+    open_calendar(page, live_server, offer)
+
+    def tab_to(selector: str, limit: int = 60) -> int:
+        for presses in range(1, limit + 1):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches({selector!r})"):
+                return presses
+        pytest.fail(f"{limit} presses of Tab never reached {selector}")
+
+    tab_to("a.day.free")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]date=\d{4}-\d{2}-\d{2}"))
+    times = page.locator("#times a.time")
+    expect(times.first).to_be_visible()
+
+    day = datetime.date.fromisoformat(re.search(r"date=([\d-]+)", page.url).group(1))
+    with translation.override("sl"):
+        spoken_day = long_day(day)  # e.g. "torek, 8. december 2026"
+    for link in times.all():
+        start = link.inner_text().strip()
+        assert re.fullmatch(r"\d\d:\d\d", start)
+        expect(link).to_have_accessible_name(
+            re.compile(
+                "^"
+                + re.escape(f"{spoken_day}, {start} – ")
+                + r"\d\d:\d\d \(UTC\+0[12]:00\) Ljubljana$"
+            )
+        )
+
+    presses = tab_to("a.time")
+    assert presses == 1, "the first free time should be one Tab after the chosen day"
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/podatki/\?start="))
+    expect(page.get_by_label("Ime in priimek")).to_be_visible()
+
+
+def test_the_booking_path_works_with_javascript_off(page_without_javascript, live_server, offer):
+    page = page_without_javascript
+    open_calendar(page, live_server, offer)
+    choose_first_free_time(page)
+    fill_details(page)
+
+    page.get_by_role("button", name="Rezerviraj").click()
+    expect(page).to_have_url(re.compile(r"/rezervacija/[^/]+/$"))
+    expect(page.get_by_role("heading", level=1, name=VERIFY_TITLE)).to_be_visible()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_role("button", name="Znova mi pošlji kodo")).to_be_visible()
+    expect(page.get_by_role("link", name="Nazaj")).to_be_visible()
+    assert_accessible(page, "the verify page")
+
+    page.get_by_role("textbox").fill(code_from(wait_for_mail(is_code_mail)))
+    page.get_by_role("button", name="Nadaljuj").click()
+    expect(page).to_have_url(re.compile(r"/rezervacija/[^/]+/potrjeno/$"))
+    assert Appointment.objects.get().status == Status.CONFIRMED
+
+
+def test_back_in_the_dialog_keeps_what_was_typed(page, live_server, offer):
+    open_calendar(page, live_server, offer)
+    choose_first_free_time(page)
+    fill_details(page)
+    page.get_by_role("button", name="Rezerviraj").click()
+    dialog = page.get_by_role("dialog", name=VERIFY_TITLE)
+    expect(dialog).to_be_visible()
+    first_code = code_from(wait_for_mail(is_code_mail))
+
+    dialog.get_by_role("link", name="Nazaj").click()
+    expect(dialog).to_be_hidden()
+    for label, value in CITIZEN.items():
+        expect(page.get_by_label(label)).to_have_value(value)
+    expect(page.get_by_role("checkbox")).to_be_checked()
+
+    page.get_by_label("Telefonska številka").fill("031 987 654")
+    page.get_by_role("button", name="Rezerviraj").click()
+    dialog = page.get_by_role("dialog", name=VERIFY_TITLE)
+    expect(dialog).to_be_visible()
+    second_code = code_from(wait_for_mail(is_code_mail, after=1))
+    assert active_appointments().count() == 1  # the first hold was released
+
+    dialog.get_by_role("textbox").fill(second_code)
+    dialog.get_by_role("button", name="Nadaljuj").click()
+    expect(page).to_have_url(re.compile(r"/rezervacija/[^/]+/potrjeno/$"))
+    appointment = active_appointments().get()
+    assert appointment.status == Status.CONFIRMED
+    assert appointment.phone == "031 987 654"
+    assert first_code  # the first e-mail arrived too; its hold no longer counts
