@@ -1,4 +1,8 @@
-"""The ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""The ASGI entry point: HTTP through Django, WebSockets through Channels.
+
+WebSockets check the Origin against ALLOWED_HOSTS (a page elsewhere cannot open a socket with
+the official's cookies) and carry the Django session, so officials are known by their sign-in.
+"""
 
 import os
 
@@ -7,6 +11,17 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okence.settings")
 django_application = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402  (needs Django set up first)
+from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_application})
+from okence.meetings.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

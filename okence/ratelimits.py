@@ -13,3 +13,19 @@ def hit(key: str, *, limit: int, window_seconds: int, now: float) -> bool:
     except ValueError:  # the window just expired between add and incr
         cache.add(bucket, 1, timeout=window_seconds)
         return True
+
+
+class TokenBucket:
+    """A per-connection limit held in memory: ``rate`` events a second, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: int, now: float):
+        self.rate, self.burst = rate, burst
+        self.tokens, self.updated = float(burst), now
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True

@@ -5,6 +5,7 @@ profile (``OKENCE_PROFILE=development``, chosen by ``make run``) runs everything
 SQLite with e-mail written to an outbox folder. See ``.env.example`` for every variable.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -95,7 +96,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests race threads on the database: an in-memory test database makes a second writer fail at
     # once ("database table is locked") instead of queueing, so tests use a file too.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One file per test run, so that two runs at once do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL")
@@ -136,7 +138,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "meetings:console"
+LOGOUT_REDIRECT_URL = "login"
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 
@@ -224,6 +228,19 @@ BOOKING_CODE_MAX_WRONG_TRIES = 5
 BOOKING_CODE_RESEND_INTERVAL_SECONDS = 60
 BOOKING_CODE_SENDS_PER_HOUR = 5
 BOOKING_HOLDS_PER_IP_PER_HOUR = envint("BOOKING_HOLDS_PER_IP_PER_HOUR", 20)
+
+# Meetings. The embedded default needs neither STUN nor TURN: browsers on one network find each
+# other by their host candidates.
+MEETING_OPENS_MINUTES_BEFORE = envint("MEETING_OPENS_MINUTES_BEFORE", 10)
+MEETING_CLOSES_MINUTES_AFTER_END = envint("MEETING_CLOSES_MINUTES_AFTER_END", 120)
+STUN_URLS = envlist("STUN_URLS", [])  # e.g. stun:turn.example.si:3478
+TURN_URLS = envlist("TURN_URLS", [])  # e.g. turn:turn.example.si:3478?transport=udp
+TURN_SECRET = envstr("TURN_SECRET", "")  # coturn's static-auth-secret
+TURN_CREDENTIAL_GRACE_MINUTES = 15  # credentials last the meeting's length plus this
+MEETING_ICE_TRANSPORT_POLICY = envstr("MEETING_ICE_TRANSPORT_POLICY", "all")  # or "relay"
+WEBSOCKET_MAX_MESSAGE_BYTES = 64 * 1024
+WEBSOCKET_MESSAGES_PER_SECOND = 20  # sustained, per connection
+WEBSOCKET_MESSAGE_BURST = 100
 
 LOGGING = {
     "version": 1,

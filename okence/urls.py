@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -12,7 +13,9 @@ if settings.DEVELOPMENT:
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("sestanek/", include("okence.meetings.urls")),
+    path("prijava/", auth_views.LoginView.as_view(), name="login"),
+    path("odjava/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("okence.meetings.urls")),
     path("", include("okence.booking.urls")),
     prefix_default_language=False,
 )

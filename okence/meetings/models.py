@@ -1,0 +1,32 @@
+"""The room of an appointment: who is in the waiting room, since when, and how the meeting went.
+
+The appointment's status says where the meeting stands (confirmed → waiting → in_meeting →
+completed); the room keeps what the meeting itself needs: the name the citizen shows, the times
+of each step (for the console and, later, the statistics) and which browser tab holds the
+citizen's place, so that a second tab is handled clearly.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from okence.booking.models import Appointment
+
+
+class Room(models.Model):
+    appointment = models.OneToOneField(
+        Appointment, models.CASCADE, related_name="room", verbose_name=_("appointment")
+    )
+    display_name = models.CharField(_("name shown"), max_length=80, blank=True)
+    citizen_connection = models.CharField(max_length=64, blank=True, editable=False)
+    first_knocked_at = models.DateTimeField(_("first entered the waiting room"), null=True)
+    knocked_at = models.DateTimeField(_("in the waiting room since"), null=True)
+    admitted_at = models.DateTimeField(_("admitted"), null=True)
+    turned_away_at = models.DateTimeField(_("turned away"), null=True)
+    ended_at = models.DateTimeField(_("ended"), null=True)
+
+    class Meta:
+        verbose_name = _("meeting room")
+        verbose_name_plural = _("meeting rooms")
+
+    def __str__(self) -> str:
+        return f"room of appointment {self.appointment_id}"

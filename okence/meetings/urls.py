@@ -4,5 +4,7 @@ from okence.meetings import views
 
 app_name = "meetings"
 urlpatterns = [
-    path("<str:token>/", views.room, name="room"),
+    path("sestanek/<str:token>/", views.room, name="room"),
+    path("uradnik/", views.console, name="console"),
+    path("uradnik/sestanek/<uuid:public_id>/", views.official_room, name="official_room"),
 ]

@@ -1,23 +1,84 @@
+"""The meeting pages: the citizen's (from the e-mailed link) and the official's console and room."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from okence.booking import services as booking
 from okence.booking.formatting import time_range
+from okence.meetings import events, services
+from okence.meetings.exceptions import NotAllowed
 
 
 def room(request, token: str):
-    """The meeting link from the confirmation e-mail (the call itself arrives with the meeting
-    issue; until then this page says when the meeting is)."""
+    """Pre-join, waiting room and call for the citizen; no account, only the link's token.
+
+    Before the meeting opens the page says when and reloads itself then (a meta refresh, so it
+    works without JavaScript too); after it ended or was cancelled, it says so.
+    """
     appointment = booking.by_meeting_token(token)
     if appointment is None:
         raise Http404
+    now = timezone.now()
+    opens_at = services.opens_at(appointment)
     return render(
         request,
         "meetings/room.html",
         {
             "appointment": appointment,
+            "token": token,
+            "phase": services.phase(appointment, now),
+            "opens_at": opens_at,
+            "seconds_to_open": max(1, int((opens_at - now).total_seconds()) + 1),
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
-            "ended": appointment.end <= timezone.now(),
+        },
+    )
+
+
+def _official_or_404(request):
+    official = services.official_of(request.user)
+    if official is None:
+        raise Http404
+    return official
+
+
+@login_required
+def console(request):
+    """The official's day: today's appointments, live states, the waiting room."""
+    official = _official_or_404(request)
+    whole_unit = request.GET.get("vsi") == "1"
+    appointments = list(
+        services.todays_appointments(official, timezone.now(), whole_unit=whole_unit)
+    )
+    return render(
+        request,
+        "meetings/console.html",
+        {
+            "official": official,
+            "whole_unit": whole_unit,
+            "appointments": appointments,
+            "summaries": [events.summary(a, getattr(a, "room", None)) for a in appointments],
+        },
+    )
+
+
+@login_required
+def official_room(request, public_id):
+    """The official's side of one meeting: the call, the chat, admit and end."""
+    official = _official_or_404(request)
+    try:
+        appointment = services.appointment_for_official(official, public_id)
+    except NotAllowed:
+        raise Http404 from None
+    return render(
+        request,
+        "meetings/official_room.html",
+        {
+            "appointment": appointment,
+            "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+            "phase": services.phase(appointment, timezone.now()),
+            "ice_transport_policy": settings.MEETING_ICE_TRANSPORT_POLICY,
         },
     )

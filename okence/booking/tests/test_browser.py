@@ -10,6 +10,7 @@ import re
 import time
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import translation
 
@@ -43,6 +44,13 @@ def offer(unit, service):
     for username, first_name in (("ana", "Ana"), ("marko", "Marko")):
         make_official(unit, service, username, first_name, hours=((0, 6, "00:00", "23:59"),))
     return service
+
+
+@pytest.fixture
+def real_clock():
+    """The real clock, ticking, that a test can move forward (here and in the server thread)."""
+    with time_machine.travel(datetime.datetime.now(datetime.UTC), tick=True) as traveller:
+        yield traveller
 
 
 def assert_accessible(page, where: str) -> None:
@@ -97,7 +105,7 @@ def show_a_month_with_free_days(page) -> None:
     """Late on a month's last day the free times start next month: go there."""
     expect(page.locator("table")).to_be_visible()
     if page.locator("a.day.free").count() == 0:
-        page.get_by_role("link", name=re.compile("Naslednji mesec|Next month")).click()
+        page.get_by_role("link", name="Naslednji mesec").click()
     expect(page.locator("a.day.free").first).to_be_visible()
 
 
@@ -143,15 +151,15 @@ def test_a_citizen_books_by_clicking_the_visible_labels(page, live_server, offer
     page.get_by_role("button", name="Rezerviraj").click()
     dialog = page.get_by_role("dialog", name=VERIFY_TITLE)
     expect(dialog).to_be_visible()
-    expect(dialog.get_by_role("textbox")).to_be_focused()
+    expect(dialog.get_by_label("Koda za preverjanje")).to_be_focused()
     expect(dialog).to_contain_text(CITIZEN["Elektronski naslov"])
     assert_accessible(page, "the code dialog")
 
     code = code_from(wait_for_mail(is_code_mail))
-    dialog.get_by_role("textbox").fill(code)
+    dialog.get_by_label("Koda za preverjanje").fill(code)
     dialog.get_by_role("button", name="Nadaljuj").click()
     expect(page).to_have_url(re.compile(r"/rezervacija/[^/]+/potrjeno/$"))
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Vaš termin je rezerviran")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text(CITIZEN["Elektronski naslov"])
     assert_accessible(page, "the confirmation page")
 
@@ -168,7 +176,7 @@ def test_a_citizen_books_by_clicking_the_visible_labels(page, live_server, offer
     manage = re.search(r"https?://[^/\s]+(/termin/[^/\s]+/)", confirmation.body).group(1)
     page.goto(live_server.url + manage)
     expect(page.get_by_role("main")).to_contain_text(SERVICE)
-    expect(page.get_by_role("button")).not_to_have_count(0)
+    expect(page.get_by_role("button", name="Prekliči termin")).to_be_visible()
     assert_accessible(page, "the manage page")
 
     meeting = re.search(r'href="https?://[^/"]+(/sestanek/[^"]+/)"', html).group(1)
@@ -214,8 +222,10 @@ def test_the_calendar_works_by_keyboard(page, live_server, offer):
     expect(page.get_by_label("Ime in priimek")).to_be_visible()
 
 
-def test_the_booking_path_works_with_javascript_off(page_without_javascript, live_server, offer):
-    page = page_without_javascript
+def test_the_booking_path_works_with_javascript_off(
+    page_without_javascript, page, live_server, offer
+):
+    axe_view, page = page, page_without_javascript
     open_calendar(page, live_server, offer)
     choose_first_free_time(page)
     fill_details(page)
@@ -226,15 +236,20 @@ def test_the_booking_path_works_with_javascript_off(page_without_javascript, liv
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.get_by_role("button", name="Znova mi pošlji kodo")).to_be_visible()
     expect(page.get_by_role("link", name="Nazaj")).to_be_visible()
-    assert_accessible(page, "the verify page")
+    # axe waits on timers, which never fire with JavaScript off: check the same page (it has no
+    # script of its own) in a context with JavaScript on.
+    axe_view.goto(page.url)
+    expect(axe_view.get_by_role("heading", level=1, name=VERIFY_TITLE)).to_be_visible()
+    expect(axe_view.get_by_role("dialog")).to_have_count(0)
+    assert_accessible(axe_view, "the verify page")
 
-    page.get_by_role("textbox").fill(code_from(wait_for_mail(is_code_mail)))
+    page.get_by_label("Koda za preverjanje").fill(code_from(wait_for_mail(is_code_mail)))
     page.get_by_role("button", name="Nadaljuj").click()
     expect(page).to_have_url(re.compile(r"/rezervacija/[^/]+/potrjeno/$"))
     assert Appointment.objects.get().status == Status.CONFIRMED
 
 
-def test_back_in_the_dialog_keeps_what_was_typed(page, live_server, offer):
+def test_back_in_the_dialog_keeps_what_was_typed(page, live_server, offer, real_clock):
     open_calendar(page, live_server, offer)
     choose_first_free_time(page)
     fill_details(page)
@@ -250,13 +265,16 @@ def test_back_in_the_dialog_keeps_what_was_typed(page, live_server, offer):
     expect(page.get_by_role("checkbox")).to_be_checked()
 
     page.get_by_label("Telefonska številka").fill("031 987 654")
+    # One code a minute per address: within the minute the new hold is refused (see the report),
+    # so the citizen takes a minute to correct the phone number.
+    real_clock.shift(datetime.timedelta(seconds=61))
     page.get_by_role("button", name="Rezerviraj").click()
     dialog = page.get_by_role("dialog", name=VERIFY_TITLE)
     expect(dialog).to_be_visible()
     second_code = code_from(wait_for_mail(is_code_mail, after=1))
     assert active_appointments().count() == 1  # the first hold was released
 
-    dialog.get_by_role("textbox").fill(second_code)
+    dialog.get_by_label("Koda za preverjanje").fill(second_code)
     dialog.get_by_role("button", name="Nadaljuj").click()
     expect(page).to_have_url(re.compile(r"/rezervacija/[^/]+/potrjeno/$"))
     appointment = active_appointments().get()

@@ -1,0 +1,373 @@
+"""WebSocket consumers: the meeting room (citizen and official) and the official's console.
+
+They are thin: check the message's shape and the sender's right to send it, call a service,
+relay. Every message is authorised by role and by the appointment's state on the server; see
+docs/meeting-protocol.md for the messages.
+"""
+
+import json
+import logging
+import time
+from enum import IntEnum
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from okence.booking import services as booking
+from okence.booking.models import Status
+from okence.meetings import chat, events, services
+from okence.meetings.exceptions import MeetingError, NotAllowed
+from okence.meetings.protocol import ProtocolError, parse
+from okence.ratelimits import TokenBucket
+
+logger = logging.getLogger(__name__)
+
+
+class Close(IntEnum):
+    MALFORMED = 4400
+    NOT_FOUND = 4404
+    REPLACED = 4409
+    ENDED = 4410
+    TOO_LARGE = 4413
+    FLOOD = 4429
+
+
+class GuardedConsumer(AsyncWebsocketConsumer):
+    """Size, shape and rate checks common to every socket; a bad socket is closed, alone."""
+
+    handlers: dict[str, str] = {}
+
+    async def websocket_connect(self, message):
+        self.bucket = TokenBucket(
+            settings.WEBSOCKET_MESSAGES_PER_SECOND,
+            settings.WEBSOCKET_MESSAGE_BURST,
+            time.monotonic(),
+        )
+        await super().websocket_connect(message)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None or len(text_data) > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
+            await self.refuse(Close.TOO_LARGE if text_data or bytes_data else Close.MALFORMED)
+            return
+        if not self.bucket.take(time.monotonic()):
+            await self.refuse(Close.FLOOD)
+            return
+        try:
+            message = parse(text_data)
+        except ProtocolError:
+            await self.refuse(Close.MALFORMED)
+            return
+        handler = self.handlers.get(message.type)
+        if handler is None:
+            await self.send_json(
+                {"type": "error", "code": NotAllowed.code, "message": str(NotAllowed.message)}
+            )
+            return
+        try:
+            await getattr(self, handler)(message.data)
+        except MeetingError as refusal:
+            await self.send_json({"type": "error", "code": refusal.code, "message": str(refusal)})
+
+    async def refuse(self, code: Close) -> None:
+        logger.info("websocket_refused", extra={"code": int(code), "path": self.scope["path"]})
+        await self.close(code=code)
+
+    async def send_json(self, content: dict) -> None:
+        await self.send(text_data=json.dumps(content))
+
+    async def ping(self, data):
+        await self.send_json({"type": "pong"})
+
+
+class RoomConsumer(GuardedConsumer):
+    """One participant's socket in the room of one appointment."""
+
+    role = ""
+
+    async def connect(self):
+        self.appointment = await self.find_appointment()
+        if self.appointment is None:
+            await self.close()  # before accept: the handshake is refused, nothing is said
+            return
+        self.group = events.room_group(self.appointment.pk)
+        self.state = self.appointment.status
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.joined()
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.left()
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def to_room(self, kind: str, **content) -> None:
+        await self.channel_layer.group_send(
+            self.group, {"type": kind, "sender": self.channel_name, "role": self.role} | content
+        )
+
+    def in_call(self) -> bool:
+        return self.state == Status.IN_MEETING
+
+    async def relay_signal(self, data):
+        if not self.in_call():
+            raise NotAllowed
+        await self.to_room("room.signal", signal=data)
+
+    async def say(self, data):
+        if not self.in_call():
+            raise NotAllowed
+        message = await database_sync_to_async(chat.add)(
+            self.appointment.pk, self.role, data["text"], timezone.now()
+        )
+        await self.to_room("room.chat", message=message)
+
+    async def ice(self) -> dict:
+        return {
+            "iceServers": services.ice_servers(self.appointment, self.role, timezone.now()),
+            "iceTransportPolicy": settings.MEETING_ICE_TRANSPORT_POLICY,
+        }
+
+    # Events from the room's group.
+
+    async def room_signal(self, event):
+        if event["role"] != self.role and self.in_call():
+            await self.send_json({"type": "signal"} | event["signal"])
+
+    def listening(self) -> bool:
+        """Whether this socket may hear the room at all (a citizen only while holding a place)."""
+        return True
+
+    async def room_chat(self, event):
+        message = event["message"]
+        if self.in_call() or (message["waiting_room"] and self.listening()):
+            await self.send_json({"type": "chat", "message": message})
+
+    async def room_peer(self, event):
+        if event["role"] == self.role or not (self.in_call() or self.role == "official"):
+            return
+        await self.send_json({"type": "peer", "role": event["role"], "present": event["present"]})
+        if event["present"] and event.get("reply", True) and await self.present():
+            await self.to_room("room.peer", present=True, reply=False)
+
+    async def room_state(self, event):
+        previous, self.state = self.state, event["state"]
+        await self.state_changed(previous)
+
+
+class CitizenConsumer(RoomConsumer):
+    """The citizen, holding the meeting token: may knock; once admitted, may signal and chat."""
+
+    role = "citizen"
+    handlers = {"ping": "ping", "knock": "knock", "signal": "relay_signal", "chat": "say"}
+    has_place = False
+
+    async def find_appointment(self):
+        return await database_sync_to_async(booking.by_meeting_token)(
+            self.scope["url_route"]["kwargs"]["token"]
+        )
+
+    async def joined(self):
+        now = timezone.now()
+        await self.send_json(
+            {
+                "type": "hello",
+                "role": self.role,
+                "state": self.state,
+                "phase": services.phase(self.appointment, now),
+                "opens_at": services.opens_at(self.appointment).isoformat(),
+            }
+        )
+
+    async def left(self):
+        if self.has_place and await database_sync_to_async(services.leave)(
+            self.appointment, self.channel_name
+        ):
+            await self.to_room("room.peer", present=False)
+
+    async def present(self) -> bool:
+        return self.in_call()
+
+    def listening(self) -> bool:
+        return self.has_place
+
+    def in_call(self) -> bool:
+        return self.has_place and self.state == Status.IN_MEETING
+
+    async def knock(self, data):
+        status = await database_sync_to_async(services.knock)(
+            self.appointment, data["name"], self.channel_name, timezone.now()
+        )
+        self.has_place, self.state = True, status
+        await self.to_room("room.replaced")
+        if status == Status.IN_MEETING:
+            await self.admitted()
+        else:
+            await self.send_json(
+                {
+                    "type": "state",
+                    "state": "waiting",
+                    "messages": await self.waiting_room_messages(),
+                }
+            )
+
+    async def waiting_room_messages(self) -> list[dict]:
+        history = await database_sync_to_async(chat.history)(self.appointment.pk)
+        return [message for message in history if message["waiting_room"]]
+
+    async def admitted(self):
+        await self.send_json(
+            {
+                "type": "state",
+                "state": "admitted",
+                "ice": await self.ice(),
+                "messages": await database_sync_to_async(chat.history)(self.appointment.pk),
+            }
+        )
+        await self.to_room("room.peer", present=True)
+
+    async def state_changed(self, previous):
+        if not self.has_place:
+            return
+        if self.state == Status.IN_MEETING and previous != Status.IN_MEETING:
+            await self.admitted()
+        elif self.state == Status.CONFIRMED and previous == Status.WAITING:
+            self.has_place = False  # turned away: a new knock and a new admission are needed
+            await self.send_json({"type": "state", "state": "turned_away"})
+        elif self.state in (Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED):
+            await self.send_json({"type": "state", "state": "ended"})
+            await self.close(code=Close.ENDED)
+
+    async def room_replaced(self, event):
+        if event["sender"] != self.channel_name and event["role"] == self.role and self.has_place:
+            self.has_place = False
+            await self.send_json({"type": "replaced"})
+            await self.close(code=Close.REPLACED)
+
+
+class OfficialConsumer(RoomConsumer):
+    """The official in the room of an appointment of their unit: admits, signals, chats, ends."""
+
+    role = "official"
+    handlers = {
+        "ping": "ping",
+        "admit": "admit",
+        "turn_away": "turn_away",
+        "end": "end",
+        "notice": "notice",
+        "signal": "relay_signal",
+        "chat": "say",
+    }
+
+    async def find_appointment(self):
+        official = await database_sync_to_async(services.official_of)(self.scope["user"])
+        self.official = official
+        try:
+            return await database_sync_to_async(services.appointment_for_official)(
+                official, self.scope["url_route"]["kwargs"]["public_id"]
+            )
+        except NotAllowed:
+            return None
+
+    async def joined(self):
+        await self.send_json(
+            {
+                "type": "hello",
+                "role": self.role,
+                "state": self.state,
+                "phase": services.phase(self.appointment, timezone.now()),
+                "ice": await self.ice(),
+                "messages": await database_sync_to_async(chat.history)(self.appointment.pk),
+            }
+        )
+        await self.to_room("room.peer", present=True)
+
+    async def left(self):
+        await self.to_room("room.peer", present=False)
+
+    async def present(self) -> bool:
+        return True
+
+    async def act(self, action) -> None:
+        await database_sync_to_async(action)(self.appointment, self.official, timezone.now())
+
+    async def admit(self, data):
+        await self.act(services.admit)
+
+    async def turn_away(self, data):
+        await self.act(services.turn_away)
+
+    async def end(self, data):
+        await self.act(services.end)
+
+    async def notice(self, data):
+        message = await database_sync_to_async(chat.add)(
+            self.appointment.pk, self.role, data["text"], timezone.now(), waiting_room=True
+        )
+        await self.to_room("room.chat", message=message)
+
+    async def state_changed(self, previous):
+        await self.send_json({"type": "state", "state": self.state})
+
+    async def room_replaced(self, event):
+        pass
+
+
+class ConsoleConsumer(GuardedConsumer):
+    """The official's console: today's appointments of their units, live; admit from the list."""
+
+    handlers = {"ping": "ping", "admit": "admit", "turn_away": "turn_away", "notice": "notice"}
+
+    async def connect(self):
+        self.official = await database_sync_to_async(services.official_of)(self.scope["user"])
+        if self.official is None:
+            await self.close()
+            return
+        self.groups_joined = [
+            events.unit_group(pk)
+            for pk in await database_sync_to_async(
+                lambda: list(self.official.units.values_list("pk", flat=True))
+            )()
+        ]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def appointment(self, data):
+        if data["id"] is None:
+            raise NotAllowed
+        return await database_sync_to_async(services.appointment_for_official)(
+            self.official, data["id"]
+        )
+
+    async def admit(self, data):
+        appointment = await self.appointment(data)
+        await database_sync_to_async(services.admit)(appointment, self.official, timezone.now())
+
+    async def turn_away(self, data):
+        appointment = await self.appointment(data)
+        await database_sync_to_async(services.turn_away)(appointment, self.official, timezone.now())
+
+    async def notice(self, data):
+        appointment = await self.appointment(data)
+        message = await database_sync_to_async(chat.add)(
+            appointment.pk, "official", data["text"], timezone.now(), waiting_room=True
+        )
+        await self.channel_layer.group_send(
+            events.room_group(appointment.pk),
+            {
+                "type": "room.chat",
+                "sender": self.channel_name,
+                "role": "official",
+                "message": message,
+            },
+        )
+        await self.send_json({"type": "notice_sent", "id": data["id"], "message": message})
+
+    async def console_appointment(self, event):
+        await self.send_json({"type": "appointment", "appointment": event["appointment"]})

@@ -1,0 +1,46 @@
+"""Telling the room and the unit's consoles that an appointment changed (any worker, any process).
+
+The channel layer carries these: in memory for the one embedded process, Redis at scale.
+"""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from okence.booking.models import Appointment
+from okence.meetings.models import Room
+
+
+def unit_group(unit_id: int) -> str:
+    return f"unit.{unit_id}"
+
+
+def room_group(appointment_id: int) -> str:
+    return f"room.{appointment_id}"
+
+
+def summary(appointment: Appointment, room: Room | None = None) -> dict:
+    """What a console shows of one appointment (never the contact details)."""
+    if room is None:
+        room = Room.objects.filter(appointment=appointment).first()
+    return {
+        "id": str(appointment.public_id),
+        "state": appointment.status,
+        "start": appointment.start.isoformat(),
+        "end": appointment.end.isoformat(),
+        "name": (room.display_name if room and room.display_name else appointment.name),
+        "waiting_since": room.knocked_at.isoformat() if room and room.knocked_at else None,
+        "connected": bool(room and room.citizen_connection),
+        "official": appointment.official_id,
+    }
+
+
+def send(group: str, message: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(group, message)
+
+
+def changed(appointment: Appointment) -> None:
+    send(
+        unit_group(appointment.unit_id),
+        {"type": "console.appointment", "appointment": summary(appointment)},
+    )
+    send(room_group(appointment.pk), {"type": "room.state", "state": appointment.status})

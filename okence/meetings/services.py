@@ -1,0 +1,208 @@
+"""The public API of the meetings app: when a room opens, the waiting room, admission, the end.
+
+Each step is a conditional UPDATE on the appointment's status, so that two officials (or an
+official and a disconnecting citizen, on different workers) can never both win. After a change
+the participants and the unit's consoles are told through ``events``.
+"""
+
+import datetime
+import enum
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from okence.booking.models import Appointment, Status
+from okence.meetings import chat, events, turn
+from okence.meetings.exceptions import MeetingOver, NotAllowed, NotOpenYet, WrongState
+from okence.meetings.models import Room
+from okence.offices.models import Official
+
+# States in which the meeting link still leads somewhere.
+LIVE_STATES = (Status.CONFIRMED, Status.WAITING, Status.IN_MEETING)
+
+
+class Phase(enum.StrEnum):
+    NOT_OPEN = "not_open"
+    OPEN = "open"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+def opens_at(appointment: Appointment) -> datetime.datetime:
+    return appointment.start - datetime.timedelta(minutes=settings.MEETING_OPENS_MINUTES_BEFORE)
+
+
+def closes_at(appointment: Appointment) -> datetime.datetime:
+    """When an unfinished meeting stops opening by itself (the official normally ends it)."""
+    return appointment.end + datetime.timedelta(minutes=settings.MEETING_CLOSES_MINUTES_AFTER_END)
+
+
+def phase(appointment: Appointment, now: datetime.datetime) -> Phase:
+    if appointment.status == Status.CANCELLED:
+        return Phase.CANCELLED
+    if appointment.status not in LIVE_STATES or now >= closes_at(appointment):
+        return Phase.ENDED
+    if now < opens_at(appointment):
+        return Phase.NOT_OPEN
+    return Phase.OPEN
+
+
+def room_of(appointment: Appointment) -> Room:
+    room, _ = Room.objects.get_or_create(appointment=appointment)
+    return room
+
+
+def official_of(user) -> Official | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return Official.objects.filter(user=user).first()
+
+
+def can_serve(official: Official | None, appointment: Appointment) -> bool:
+    """An official serves the appointments of their own units, and nothing else."""
+    return official is not None and official.units.filter(pk=appointment.unit_id).exists()
+
+
+def appointment_for_official(official: Official | None, public_id) -> Appointment:
+    appointment = (
+        Appointment.objects.select_related("unit", "service", "official__user")
+        .filter(public_id=public_id, unit__in=official.units.all() if official else [])
+        .first()
+    )
+    if appointment is None:
+        raise NotAllowed
+    return appointment
+
+
+def ice_servers(appointment: Appointment, participant: str, now: datetime.datetime) -> list[dict]:
+    """ICE servers for one participant, with TURN credentials for the meeting's length + 15 min."""
+    expires = max(now, appointment.start) + (appointment.end - appointment.start)
+    expires += datetime.timedelta(minutes=settings.TURN_CREDENTIAL_GRACE_MINUTES)
+    return turn.ice_servers(f"{appointment.public_id.hex[:12]}-{participant}", expires)
+
+
+def knock(
+    appointment: Appointment, display_name: str, connection: str, now: datetime.datetime
+) -> Status:
+    """The citizen clicks "Pridruži se zdaj": into the waiting room, or back into the meeting.
+
+    Returns WAITING, or IN_MEETING for a citizen who was admitted already (after a reload). The
+    connection becomes the citizen's one place in the room; another tab loses it.
+    """
+    current = phase(appointment, now)
+    if current == Phase.NOT_OPEN:
+        raise NotOpenYet
+    if current != Phase.OPEN:
+        raise MeetingOver
+    room = room_of(appointment)
+    fresh = Appointment.objects.filter(pk=appointment.pk, status=Status.CONFIRMED).update(
+        status=Status.WAITING
+    )
+    changes = {"display_name": display_name, "citizen_connection": connection}
+    if fresh:
+        changes |= {"knocked_at": now, "first_knocked_at": room.first_knocked_at or now}
+    Room.objects.filter(pk=room.pk).update(**changes)
+    appointment.refresh_from_db(fields=["status"])
+    if appointment.status not in (Status.WAITING, Status.IN_MEETING):
+        raise MeetingOver
+    events.changed(appointment)
+    return Status(appointment.status)
+
+
+def leave(appointment: Appointment, connection: str) -> bool:
+    """The citizen's socket closed. They keep their place (waiting or admitted) for a reload;
+    the console shows them as not connected. True if this connection held the place."""
+    left = Room.objects.filter(appointment=appointment, citizen_connection=connection).update(
+        citizen_connection=""
+    )
+    if left:
+        events.changed(appointment)
+    return bool(left)
+
+
+def holds_place(appointment: Appointment, connection: str) -> bool:
+    return Room.objects.filter(appointment=appointment, citizen_connection=connection).exists()
+
+
+def _transition(
+    appointment: Appointment,
+    official: Official | None,
+    source,
+    target,
+    now: datetime.datetime,
+    **room_changes,
+) -> None:
+    if not can_serve(official, appointment):
+        raise NotAllowed
+    if phase(appointment, now) in (Phase.ENDED, Phase.CANCELLED):
+        raise MeetingOver
+    changed = Appointment.objects.filter(pk=appointment.pk, status__in=source).update(status=target)
+    if not changed:
+        appointment.refresh_from_db(fields=["status"])
+        raise WrongState
+    room = room_of(appointment)
+    Room.objects.filter(pk=room.pk).update(**room_changes)
+    appointment.status = target
+    events.changed(appointment)
+
+
+def admit(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
+    _transition(
+        appointment,
+        official,
+        [Status.WAITING],
+        Status.IN_MEETING,
+        now,
+        admitted_at=now,
+        turned_away_at=None,
+    )
+
+
+def turn_away(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
+    """Not now: the citizen leaves the waiting room and needs a new admission to come in."""
+    _transition(
+        appointment,
+        official,
+        [Status.WAITING],
+        Status.CONFIRMED,
+        now,
+        turned_away_at=now,
+        knocked_at=None,
+    )
+
+
+def end(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
+    """The official ends the meeting: completed if it took place, otherwise a no-show.
+
+    The chat is deleted and the link no longer opens a call.
+    """
+    if appointment.status == Status.IN_MEETING:
+        _transition(appointment, official, [Status.IN_MEETING], Status.COMPLETED, now, ended_at=now)
+    else:
+        _transition(
+            appointment,
+            official,
+            [Status.CONFIRMED, Status.WAITING],
+            Status.NO_SHOW,
+            now,
+            ended_at=now,
+        )
+    chat.forget(appointment.pk)
+
+
+def todays_appointments(official: Official, now: datetime.datetime, *, whole_unit: bool = False):
+    """The console's list: today's appointments (local day) in time order, with their rooms."""
+    zone = timezone.get_current_timezone()
+    day = now.astimezone(zone).date()
+    start = datetime.datetime.combine(day, datetime.time(0), tzinfo=zone)
+    appointments = Appointment.objects.filter(
+        unit__in=official.units.all(),
+        start__gte=start,
+        start__lt=start + datetime.timedelta(days=1),
+    ).filter(~Q(status__in=[Status.HELD, Status.EXPIRED]))
+    if not whole_unit:
+        appointments = appointments.filter(official=official)
+    return appointments.select_related("service", "unit", "official__user", "room").order_by(
+        "start"
+    )
