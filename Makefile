@@ -22,11 +22,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 URL := http://$(HOST):$(PORT)
 
-.PHONY: help run test lint bench sync sync-dev chromium
+.PHONY: help run test lint bench sync sync-dev browser-deps
 
 help:
 	@echo "make run    start Okence on $(URL) with demo data (development profile)"
-	@echo "make test   lint, then run the test suite (installs Debian's chromium if root)"
+	@echo "make test   lint, then run the test suite (installs Debian's chromium and coturn if root)"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make bench  run every bench/*.py"
 
@@ -68,20 +68,25 @@ run: sync
 	@echo
 	$(VENV_PYTHON) manage.py serve --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's chromium; they skip themselves when it is missing.
-chromium:
-	@if command -v chromium >/dev/null 2>&1; then \
+# Browser tests drive Debian's chromium, and the relay test Debian's coturn; without them those
+# tests skip themselves.
+browser-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v turnserver >/dev/null 2>&1 || missing="$$missing coturn"; \
+	if [ -z "$$missing" ]; then \
 	  :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	  echo "Installing Debian's$$missing for the browser tests"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	else \
-	  echo "NOTE: chromium is not installed and this is not root, so the browser tests will be skipped."; \
-	  echo "      Install it with 'sudo apt-get install chromium' to run them."; \
+	  echo "NOTE:$$missing not installed and this is not root, so the tests that need them skip."; \
+	  echo "      Install with 'sudo apt-get install$$missing' to run them."; \
 	fi
+.PHONY: browser-deps
 
 test: export OKENCE_PROFILE := test
-test: sync-dev chromium
+test: sync-dev browser-deps
 	.venv/bin/ruff check .
 	$(VENV_PYTHON) -m pytest
 

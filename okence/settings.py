@@ -152,7 +152,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = None if DEVELOPMENT else VAR_DIR / "static"  # collected for production only
 STATICFILES_DIRS = [BASE_DIR / "okence" / "static"]
 STORAGES = {
     "default": {
