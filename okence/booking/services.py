@@ -133,11 +133,12 @@ def hold(
 ) -> tuple[Appointment, str]:
     """Reserve a free time for the citizen and e-mail a code; returns the hold and its token.
 
-    ``replaces`` is the token of the citizen's own earlier hold (after "Nazaj"): it is released
-    first, so that they can take the same time again with corrected details.
+    ``replaces`` is the token of the citizen's own earlier hold (after "Nazaj"): once the limits
+    allow the new hold, the earlier one is released, so that the same time can be taken again
+    with corrected details. Its code dies with it, so a new one may go to the same address at
+    once (the hourly limit still counts it).
     """
-    if replaces:
-        release(replaces, now)
+    previous = held_by_token(replaces) if replaces else None
     if not ratelimits.hit(
         f"hold:{client}",
         limit=settings.BOOKING_HOLDS_PER_IP_PER_HOUR,
@@ -145,7 +146,10 @@ def hold(
         now=now.timestamp(),
     ):
         raise exceptions.TooManyHolds
-    check_sending_allowed(contact.email, now)
+    same_address = previous is not None and previous.email.lower() == contact.email.lower()
+    check_sending_allowed(contact.email, now, wait_a_minute=not same_address)
+    if previous is not None:
+        release(replaces, now)
     slot = find_slot(service, start, now)
     if slot is None:
         raise exceptions.SlotTaken
@@ -205,14 +209,16 @@ def _queue_claims_on(official_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_SPACE, official_id])
 
 
-def check_sending_allowed(email: str, now: datetime.datetime) -> None:
+def check_sending_allowed(
+    email: str, now: datetime.datetime, *, wait_a_minute: bool = True
+) -> None:
     """At most one code a minute and five an hour to one address, across all its bookings."""
     recent = VerificationCode.objects.filter(
         email=email.lower(), created_at__gt=now - datetime.timedelta(hours=1)
     )
     last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
     interval = datetime.timedelta(seconds=settings.BOOKING_CODE_RESEND_INTERVAL_SECONDS)
-    if last is not None and now - last < interval:
+    if wait_a_minute and last is not None and now - last < interval:
         raise exceptions.ResendTooSoon(int((last + interval - now).total_seconds()) + 1)
     if recent.count() >= settings.BOOKING_CODE_SENDS_PER_HOUR:
         raise exceptions.SendLimitReached

@@ -177,6 +177,8 @@ def end(appointment: Appointment, official: Official | None, now: datetime.datet
 
     The chat is deleted and the link no longer opens a call.
     """
+    # The caller's copy may predate an admission made elsewhere (the console, a colleague).
+    appointment.refresh_from_db(fields=["status"])
     if appointment.status == Status.IN_MEETING:
         _transition(appointment, official, [Status.IN_MEETING], Status.COMPLETED, now, ended_at=now)
     else:

@@ -263,6 +263,24 @@ def test_the_database_refuses_overlapping_active_appointments(held, service, ana
         )
 
 
+def test_a_refused_replacement_keeps_the_earlier_hold(held, service, marko):
+    appointment, token = held
+    other = services.Contact("Rajko Lah", "drug.naslov@example.si", "041 123 456")
+    hold(service, TUESDAY_0830 + datetime.timedelta(hours=1), contact=other)  # a code just now
+    with pytest.raises(exceptions.ResendTooSoon):
+        hold(service, contact=other, replaces=token)
+    appointment.refresh_from_db()
+    assert appointment.status == Status.HELD
+
+
+def test_going_back_and_correcting_the_details_needs_no_waiting(held, service):
+    appointment, token = held
+    corrected = services.Contact("Rajko Lah", "rajko.lah@example.si", "041 999 999")
+    again, _ = hold(service, contact=corrected, replaces=token)
+    assert again.phone == "041 999 999" and again.status == Status.HELD
+    assert sent_code()
+
+
 def test_going_back_releases_ones_own_hold_so_the_same_time_can_be_taken_again(
     held, clock, service
 ):
