@@ -1,0 +1,151 @@
+"""Servers for meeting tests: Okence over real HTTP and WebSockets, coturn, a media browser.
+
+pytest-django's live_server speaks only WSGI, so meetings get uvicorn (the server Okence runs
+on) in a thread of the test process: the test database, settings overrides and the in-memory
+channel layer are shared with the test.
+"""
+
+import secrets
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+import uvicorn
+
+from okence.booking.tests.conftest import CHROMIUM_ARGS
+
+MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream",  # there is no camera here
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",  # else no ICE candidates when only loopback exists
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class AsgiServer:
+    """uvicorn serving okence.asgi:application on 127.0.0.1 in a background thread."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        from okence.asgi import application
+
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                application, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning"
+            )
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    server = AsgiServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+class TurnServer:
+    """Debian's coturn on loopback with time-limited credentials (TURN REST API)."""
+
+    def __init__(self, folder):
+        self.port = free_port()
+        self.secret = secrets.token_hex(16)
+        self.url = f"turn:127.0.0.1:{self.port}?transport=udp"
+        relay_low = 49152 + secrets.randbelow(10000)
+        self.command = [
+            "turnserver",
+            "--listening-ip=127.0.0.1",
+            "--relay-ip=127.0.0.1",
+            f"--listening-port={self.port}",
+            f"--min-port={relay_low}",
+            f"--max-port={relay_low + 200}",
+            "--use-auth-secret",
+            f"--static-auth-secret={self.secret}",
+            "--realm=okence.test",
+            "--no-tls",
+            "--no-dtls",
+            "--no-cli",
+            "--allow-loopback-peers",  # loopback tests only, never in production
+            f"--userdb={folder / 'turn.db'}",
+            f"--pidfile={folder / 'turn.pid'}",
+            "--log-file=stdout",
+            "--simple-log",
+            "--no-stdout-log",
+        ]
+        self.process = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while True:  # coturn answers a STUN binding request once it listens
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("coturn did not start")
+            if self.answers_binding():
+                return
+            time.sleep(0.05)
+
+    def answers_binding(self) -> bool:
+        request = b"\x00\x01\x00\x00\x21\x12\xa4\x42" + secrets.token_bytes(12)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.settimeout(0.2)
+            probe.sendto(request, ("127.0.0.1", self.port))
+            try:
+                answer, _ = probe.recvfrom(2048)
+            except OSError:
+                return False
+        return answer[:2] == b"\x01\x01"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def turn_server(tmp_path):
+    if shutil.which("turnserver") is None:
+        pytest.skip("the relay test needs Debian's coturn (apt-get install coturn)")
+    server = TurnServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def media_browser(django_db_setup, django_db_blocker):
+    """Chromium with a fake camera and microphone, for calls between two pages."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("browser tests need Debian's chromium on PATH (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=executable, args=CHROMIUM_ARGS + MEDIA_ARGS
+            )
+            yield browser
+            browser.close()
