@@ -165,7 +165,7 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEVELOPMENT
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 
 # E-mail. Messages are queued in the database and delivered by background jobs with retries.
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Okence <okence@localhost>")

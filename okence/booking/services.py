@@ -19,6 +19,7 @@ from okence import ratelimits
 from okence.booking import availability, exceptions, invites
 from okence.booking.formatting import time_range
 from okence.booking.models import ACTIVE_STATES, Appointment, Status, VerificationCode
+from okence.booking.signals import appointment_changed
 from okence.offices import services as offices
 from okence.offices.models import MAX_SERVICE_MINUTES, Service
 from okence.outbox import services as outbox
@@ -337,6 +338,7 @@ def confirm(appointment: Appointment, code: str, now: datetime.datetime) -> Link
             raise exceptions.HoldExpired
         appointment.refresh_from_db()
         _announce(appointment, links, now)
+    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
     logger.info("appointment_confirmed", extra={"appointment": appointment.pk})
     return links
 
@@ -411,6 +413,7 @@ def cancel(appointment: Appointment, now: datetime.datetime) -> None:
             raise exceptions.NotCancellable
         appointment.refresh_from_db()
         _announce(appointment, None, now)
+    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
     logger.info("appointment_cancelled", extra={"appointment": appointment.pk})
 
 

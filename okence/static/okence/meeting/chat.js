@@ -1,0 +1,80 @@
+// The meeting chat and the waiting room's messages: lists that render each message once (by id)
+// inside an aria-live region, and a form that sends. Links (the shared folder the official posts)
+// become clickable and open in a new tab, so the call goes on.
+
+const LINK = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)])/;
+
+function linked(text, newTab) {
+  return text.split(LINK).map((part, index) => {
+    if (index % 2 === 0) return document.createTextNode(part);
+    const link = document.createElement("a");
+    link.href = part;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.textContent = part;
+    const hint = document.createElement("span");
+    hint.className = "visually-hidden";
+    hint.textContent = ` ${newTab}`;
+    link.append(hint);
+    return link;
+  });
+}
+
+export class MessageList {
+  #seen = new Set();
+
+  // senders: {citizen: "…", official: "…"}; strings: the page's strings (waitingRoom, newTab).
+  constructor(list, senders, strings) {
+    this.list = list;
+    this.senders = senders;
+    this.strings = strings;
+    this.time = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  }
+
+  reset(messages = []) {
+    this.#seen.clear();
+    this.list.replaceChildren();
+    for (const message of messages) this.add(message);
+  }
+
+  add(message) {
+    if (this.#seen.has(message.id)) return;
+    this.#seen.add(message.id);
+    const item = document.createElement("li");
+    item.className = `message from-${message.from}`;
+    const meta = document.createElement("p");
+    meta.className = "message-meta";
+    let about = `${this.senders[message.from] ?? message.from}, ${this.time.format(new Date(message.at))}`;
+    if (message.waiting_room && this.strings.waitingRoom) about += ` · ${this.strings.waitingRoom}`;
+    meta.textContent = about;
+    const text = document.createElement("p");
+    text.className = "message-text";
+    text.append(...linked(message.text, this.strings.newTab));
+    item.append(meta, text);
+    this.list.append(item);
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+}
+
+// A form with one text field: send(text) → true when sent; otherwise the text stays and the
+// form says why.
+export function sendForm(form, send, notSent) {
+  const input = form.querySelector("input, textarea");
+  const error = form.querySelector(".form-error");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) {
+      input.focus();
+      return;
+    }
+    const sent = send(text);
+    error.hidden = sent;
+    error.textContent = sent ? "" : notSent;
+    if (sent) input.value = "";
+    input.focus();
+  });
+}

@@ -1,0 +1,139 @@
+// What both meeting pages share: their translated strings, the views shown per state, spoken
+// announcements, the connection notice, and the stage (preview, level meter, toggles, device
+// selects, screen sharing, the quality hint and starting the remote picture after a gesture).
+
+import { fillSelect, LevelMeter } from "./media.js";
+
+export const $ = (id) => document.getElementById(id);
+
+// <template id="meeting-strings"><span data-key="…">translated text</span>…</template>
+export function readStrings() {
+  const spans = $("meeting-strings").content.querySelectorAll("[data-key]");
+  return Object.fromEntries([...spans].map((span) => [span.dataset.key, span.textContent.trim()]));
+}
+
+export const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
+
+// Shows the elements whose data-view lists the state. Focus moves to the new view's heading only
+// when it would otherwise be lost (the focused button has just been hidden).
+export function showState(root, state) {
+  root.dataset.state = state;
+  for (const element of root.querySelectorAll("[data-view]")) {
+    element.hidden = !element.dataset.view.split(" ").includes(state);
+  }
+  const active = document.activeElement;
+  if (!active || active === document.body || active.closest("[hidden]")) {
+    root.querySelector(`[data-view~="${state}"][data-focus], [data-view~="${state}"] [data-focus]`)
+      ?.focus();
+  }
+}
+
+// A polite, visually hidden live region; the same text twice is still said twice.
+export function announce(text) {
+  const region = $("announcer");
+  region.textContent = "";
+  setTimeout(() => {
+    region.textContent = text;
+  }, 100);
+}
+
+export function note(element, text) {
+  element.textContent = text ?? "";
+  element.hidden = !text;
+}
+
+// The visible line about the server connection; inCall() picks the calmer wording.
+export function watchConnection(socket, strings, inCall) {
+  const line = $("connection");
+  let lost = false;
+  socket.on("close", ({ code, final }) => {
+    if (!final) {
+      lost = true;
+      note(line, inCall() ? strings.reconnectingCall : strings.reconnecting);
+    } else if ([4400, 4413, 4429].includes(code)) {
+      note(line, strings.broken);
+    }
+  });
+  socket.on("open", () => {
+    if (!lost) return;
+    lost = false;
+    note(line, strings.reconnected);
+    setTimeout(() => line.textContent === strings.reconnected && note(line, ""), 4000);
+  });
+}
+
+export function wireStage({ media, call, strings }) {
+  const mic = $("toggle-mic");
+  const camera = $("toggle-camera");
+  const share = $("share-screen");
+  const cameraSelect = $("camera-select");
+  const micSelect = $("mic-select");
+  const quality = $("quality");
+  const play = $("play-remote");
+  const meter = new LevelMeter($("mic-meter"), strings.micOff);
+
+  mic.addEventListener("click", () => media.setMic(!(media.micOn && media.audio)));
+  camera.addEventListener("click", () => media.setCamera(!(media.cameraOn && media.camera)));
+  if (media.canShareScreen) {
+    share.addEventListener("click", () => {
+      if (media.screen) media.stopSharing();
+      else media.shareScreen().catch(() => {}); // cancelled in the browser's picker
+    });
+  } else {
+    share.remove(); // phones cannot share their screen
+  }
+  cameraSelect.addEventListener("change", () => media.switchDevice("video", cameraSelect.value));
+  micSelect.addEventListener("change", () => media.switchDevice("audio", micSelect.value));
+  $("media-retry").addEventListener("click", () => media.start(media.prefs()));
+  play.addEventListener("click", () => {
+    play.hidden = true;
+    $("remote-video").play().catch(() => {});
+  });
+
+  async function listDevices() {
+    const devices = await media.devices();
+    fillSelect(cameraSelect, devices, "videoinput", media.currentDevice("video"),
+      strings.cameraN, strings.noCamera);
+    fillSelect(micSelect, devices, "audioinput", media.currentDevice("audio"),
+      strings.microphoneN, strings.noMicrophone);
+  }
+
+  media.on("devices", listDevices);
+  media.on("change", () => {
+    mic.setAttribute("aria-pressed", String(Boolean(media.micOn && media.audio)));
+    camera.setAttribute("aria-pressed", String(Boolean(media.cameraOn && media.camera)));
+    share.setAttribute("aria-pressed", String(Boolean(media.screen)));
+    $("camera-off").hidden = Boolean(media.video);
+    for (const help of document.querySelectorAll("[data-help]")) {
+      help.hidden = help.dataset.help !== media.error;
+    }
+    $("media-retry").hidden = !media.error;
+    meter.attach(media.audio);
+    listDevices();
+  });
+
+  call.on("blocked", () => {
+    play.hidden = false;
+  });
+  call.on("state", (state) => {
+    if (state === "new" || state === "closed") play.hidden = true;
+  });
+  call.on("quality", ({ level, loss, rtt }) => {
+    quality.dataset.level = level;
+    let text = strings[`quality-${level}`];
+    if (rtt !== undefined) {
+      text += ` ${fill(strings.qualityDetail, { loss: Math.round(loss * 100), rtt: Math.round(rtt * 1000) })}`;
+    }
+    quality.textContent = text;
+  });
+  return { listDevices };
+}
+
+// For the automated browser tests: the current RTCPeerConnection, read-only.
+export function expose(call) {
+  Object.defineProperty(window, "okence", {
+    value: Object.freeze({ pc: () => call.pc }),
+    writable: false,
+    configurable: false,
+  });
+}
