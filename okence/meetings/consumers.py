@@ -48,8 +48,12 @@ class GuardedConsumer(AsyncWebsocketConsumer):
         await super().websocket_connect(message)
 
     async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None or len(text_data) > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
-            await self.refuse(Close.TOO_LARGE if text_data or bytes_data else Close.MALFORMED)
+        frame = text_data.encode() if text_data is not None else bytes_data or b""
+        if len(frame) > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
+            await self.refuse(Close.TOO_LARGE)
+            return
+        if text_data is None:  # a binary frame is not JSON text
+            await self.refuse(Close.MALFORMED)
             return
         if not self.bucket.take(time.monotonic()):
             await self.refuse(Close.FLOOD)
@@ -181,9 +185,9 @@ class CitizenConsumer(RoomConsumer):
         )
 
     async def left(self):
-        if self.has_place and await database_sync_to_async(services.leave)(
-            self.appointment, self.channel_name
-        ):
+        # A turned-away socket lost its place but is still the room's connection: release it too.
+        released = await database_sync_to_async(services.leave)(self.appointment, self.channel_name)
+        if released and self.has_place:
             await self.to_room("room.peer", present=False)
 
     async def present(self) -> bool:

@@ -117,6 +117,7 @@ def leave(appointment: Appointment, connection: str) -> bool:
         citizen_connection=""
     )
     if left:
+        appointment.refresh_from_db(fields=["status"])  # the socket's copy may be stale
         events.changed(appointment)
     return bool(left)
 

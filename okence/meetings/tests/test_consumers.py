@@ -1,0 +1,780 @@
+"""The meeting sockets through the whole ASGI stack (origin check, session, routing), in memory.
+
+Every state transition and every refusal of docs/meeting-protocol.md, with the citizen, the
+official and the console each on their own WebsocketCommunicator. The appointment starts five
+minutes from the real now, so its room is open; the database is real (``transaction=True``)
+because the consumers reach it from asgiref's worker thread.
+"""
+
+import contextlib
+import datetime
+import json
+
+import pytest
+import pytest_asyncio
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.db import connections
+from django.test import Client
+from django.utils import timezone
+
+from okence.asgi import application
+from okence.booking.models import Appointment, Status
+from okence.conftest import make_official
+from okence.meetings import chat
+from okence.meetings.models import Room
+from okence.offices.models import Service, Unit
+from okence.tokens import hash_token, new_token
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+ORIGIN = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+TIMEOUT = 2
+QUIET = 0.2  # how long "nothing arrives" is watched for
+OFFER = {"type": "signal", "description": {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 0.0.0.0"}}
+ANSWER = {
+    "type": "signal",
+    "description": {"type": "answer", "sdp": "v=0\r\no=- 3 4 IN IP4 0.0.0.0"},
+}
+CANDIDATE = {
+    "type": "signal",
+    "candidate": {
+        "candidate": "candidate:1 1 udp 2122260223 192.0.2.10 54400 typ host",
+        "sdpMid": "0",
+        "sdpMLineIndex": 0,
+        "usernameFragment": "abcd",
+    },
+}
+
+
+# Fixtures: the people and the appointments are made synchronously, before the test's loop runs.
+
+
+def book(official, service, *, minutes_from_now: int = 5) -> tuple[Appointment, str]:
+    now = timezone.now()
+    start = now + datetime.timedelta(minutes=minutes_from_now)
+    token = new_token()
+    appointment = Appointment.objects.create(
+        unit=service.unit,
+        service=service,
+        official=official,
+        status=Status.CONFIRMED,
+        start=start,
+        end=start + datetime.timedelta(minutes=30),
+        name="Rajko Lah",
+        email="rajko.lah@example.si",
+        phone="041 123 456",
+        hold_token_hash=hash_token(new_token()),
+        meeting_token_hash=hash_token(token),
+        created_at=now - datetime.timedelta(days=2),
+    )
+    return appointment, token
+
+
+@pytest.fixture
+def booked(ana, service):
+    """Ana's appointment, open now: (appointment, meeting token)."""
+    return book(ana, service)
+
+
+@pytest.fixture
+def janez(db):
+    ljutomer = Unit.objects.create(name="Upravna enota Ljutomer", slug="ljutomer")
+    service = Service.objects.create(
+        unit=ljutomer, name="Osebni dokumenti", slug="osebni-dokumenti", duration_minutes=30
+    )
+    return make_official(ljutomer, service, "janez", "Janez")
+
+
+@sync_to_async
+def session_cookie(user) -> tuple[bytes, bytes]:
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+@pytest.fixture(autouse=True)
+def _empty_channel_layer():
+    """Groups live in the process's in-memory layer; no test hears another's."""
+    yield
+    async_to_sync(get_channel_layer().flush)()
+
+
+class Sockets:
+    """Opens the sockets of a test and closes whatever is left open at its end."""
+
+    def __init__(self):
+        self.opened: list[WebsocketCommunicator] = []
+
+    def socket(self, path: str, headers=ORIGIN) -> WebsocketCommunicator:
+        communicator = WebsocketCommunicator(application, path, headers=list(headers))
+        self.opened.append(communicator)
+        return communicator
+
+    async def connect(self, path: str, headers=ORIGIN) -> WebsocketCommunicator:
+        communicator = self.socket(path, headers)
+        connected, _ = await communicator.connect(timeout=TIMEOUT)
+        assert connected, f"{path} refused"
+        return communicator
+
+    async def refused(self, path: str, headers=ORIGIN) -> bool:
+        connected, _ = await self.socket(path, headers).connect(timeout=TIMEOUT)
+        return not connected
+
+    async def citizen(self, token: str, *, state: str = "confirmed") -> WebsocketCommunicator:
+        citizen = await self.connect(f"/ws/sestanek/{token}/")
+        hello = await expect(citizen, type="hello", role="citizen", state=state)
+        assert set(hello) == {"type", "role", "state", "phase", "opens_at"}
+        return citizen
+
+    async def official(self, appointment, user, *, state="confirmed") -> WebsocketCommunicator:
+        official = await self.connect(
+            f"/ws/uradnik/sestanek/{appointment.public_id}/", ORIGIN + [await session_cookie(user)]
+        )
+        await expect(official, type="hello", role="official", state=state, phase="open")
+        return official
+
+    async def console(self, user) -> WebsocketCommunicator:
+        return await self.connect("/ws/uradnik/konzola/", ORIGIN + [await session_cookie(user)])
+
+    async def close_all(self):
+        for communicator in self.opened:
+            # A refused or already failed socket has nothing to close; the test said so.
+            with contextlib.suppress(Exception):
+                await communicator.disconnect(timeout=TIMEOUT)
+
+
+@pytest_asyncio.fixture
+async def sockets():
+    opened = Sockets()
+    yield opened
+    await opened.close_all()
+    # The consumers' queries ran in asgiref's one worker thread; its connection goes too.
+    await sync_to_async(connections.close_all)()
+
+
+# Helpers.
+
+
+async def expect(socket: WebsocketCommunicator, **fields) -> dict:
+    """The next message on the socket; it has these fields with these values."""
+    message = await socket.receive_json_from(timeout=TIMEOUT)
+    for key, value in fields.items():
+        assert message.get(key) == value, f"{key}={value!r} expected in {message}"
+    return message
+
+
+async def expect_close(socket: WebsocketCommunicator, code: int) -> None:
+    output = await socket.receive_output(timeout=TIMEOUT)
+    assert output == {"type": "websocket.close", "code": code}
+
+
+async def nothing(*sockets: WebsocketCommunicator) -> None:
+    for socket in sockets:
+        assert await socket.receive_nothing(timeout=QUIET), await socket.receive_output()
+
+
+async def send(socket: WebsocketCommunicator, message: dict) -> None:
+    await socket.send_json_to(message)
+
+
+async def forbidden(socket: WebsocketCommunicator, message: dict, code: str = "forbidden") -> None:
+    await send(socket, message)
+    await expect(socket, type="error", code=code)
+
+
+@sync_to_async
+def status_of(appointment) -> str:
+    return Appointment.objects.get(pk=appointment.pk).status
+
+
+@sync_to_async
+def room_of(appointment) -> Room:
+    return Room.objects.get(appointment=appointment)
+
+
+@sync_to_async
+def chat_of(appointment) -> list[dict]:
+    return chat.history(appointment.pk)
+
+
+async def knock(citizen: WebsocketCommunicator, name: str = "Rajko") -> dict:
+    await send(citizen, {"type": "knock", "name": name})
+    return await expect(citizen, type="state", state="waiting")
+
+
+async def admitted_meeting(sockets, booked, ana):
+    """A citizen admitted by Ana, both sockets quiet: (citizen, official)."""
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    official = await sockets.official(appointment, ana.user, state="waiting")
+    await send(official, {"type": "admit"})
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=True)
+    await expect(citizen, type="state", state="admitted")
+    await expect(citizen, type="peer", role="official", present=True)
+    await nothing(citizen, official)
+    return citizen, official
+
+
+# The citizen's way in.
+
+
+async def test_the_citizen_is_greeted_with_the_state_and_the_phase(sockets, booked):
+    appointment, token = booked
+    citizen = await sockets.connect(f"/ws/sestanek/{token}/")
+    hello = await citizen.receive_json_from(timeout=TIMEOUT)
+    assert hello == {
+        "type": "hello",
+        "role": "citizen",
+        "state": "confirmed",
+        "phase": "open",
+        "opens_at": (appointment.start - datetime.timedelta(minutes=10)).isoformat(),
+    }
+
+
+async def test_knock_waits_and_the_official_admits_with_ice(sockets, booked, ana, settings):
+    settings.TURN_URLS = ["turn:turn.example.si:3478"]
+    settings.TURN_SECRET = "coturn-secret"
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    waiting = await knock(citizen)
+    assert waiting == {"type": "state", "state": "waiting", "messages": []}
+    assert await status_of(appointment) == Status.WAITING
+
+    official = await sockets.connect(
+        f"/ws/uradnik/sestanek/{appointment.public_id}/", ORIGIN + [await session_cookie(ana.user)]
+    )
+    hello = await expect(official, type="hello", role="official", state="waiting", phase="open")
+    assert hello["messages"] == []
+    assert hello["ice"]["iceServers"][0]["username"].endswith("-official")
+    await nothing(citizen)  # the official's presence is not news in the waiting room
+
+    await send(official, {"type": "admit"})
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=True)
+    admitted = await expect(citizen, type="state", state="admitted", messages=[])
+    assert admitted["ice"]["iceTransportPolicy"] == "all"
+    (turn,) = admitted["ice"]["iceServers"]
+    assert turn["urls"] == ["turn:turn.example.si:3478"]
+    assert turn["username"].endswith("-citizen")
+    await expect(citizen, type="peer", role="official", present=True)
+    assert await status_of(appointment) == Status.IN_MEETING
+    await nothing(citizen, official)
+
+
+async def test_a_knock_before_the_room_opens_is_refused(sockets, ana, service):
+    appointment, token = await sync_to_async(book)(ana, service, minutes_from_now=60)
+    citizen = await sockets.connect(f"/ws/sestanek/{token}/")
+    await expect(citizen, type="hello", phase="not_open")
+    await forbidden(citizen, {"type": "knock", "name": "Rajko"}, code="not_open")
+    assert await status_of(appointment) == Status.CONFIRMED
+
+
+# The meeting: signalling and chat both ways, only inside.
+
+
+async def test_signals_and_chat_are_relayed_both_ways_in_the_meeting(sockets, booked, ana):
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+
+    await send(official, OFFER)
+    assert await citizen.receive_json_from(timeout=TIMEOUT) == OFFER
+    await send(citizen, ANSWER)
+    assert await official.receive_json_from(timeout=TIMEOUT) == ANSWER
+    await send(citizen, CANDIDATE)
+    assert await official.receive_json_from(timeout=TIMEOUT) == CANDIDATE
+    await send(official, {"type": "signal", "candidate": None})
+    assert await citizen.receive_json_from(timeout=TIMEOUT) == {
+        "type": "signal",
+        "candidate": None,
+    }
+    await nothing(citizen, official)  # nobody hears their own signals
+
+    await send(citizen, {"type": "chat", "text": "Dober dan"})
+    for socket in (citizen, official):
+        message = (await expect(socket, type="chat"))["message"]
+        assert message["from"] == "citizen"
+        assert message["text"] == "Dober dan"
+        assert message["waiting_room"] is False
+    await send(official, {"type": "chat", "text": "Dober dan, izvolite."})
+    for socket in (citizen, official):
+        message = (await expect(socket, type="chat"))["message"]
+        assert (message["from"], message["text"]) == ("official", "Dober dan, izvolite.")
+    assert [m["text"] for m in await chat_of(booked[0])] == ["Dober dan", "Dober dan, izvolite."]
+
+
+async def test_a_waiting_citizen_can_neither_signal_nor_chat(sockets, booked, ana):
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    official = await sockets.official(appointment, ana.user)
+    for message in (OFFER, ANSWER, CANDIDATE, {"type": "chat", "text": "Halo?"}):
+        await forbidden(citizen, message)  # before knocking
+    await knock(citizen)
+    await expect(official, type="state", state="waiting")
+    for message in (OFFER, ANSWER, CANDIDATE, {"type": "chat", "text": "Halo?"}):
+        await forbidden(citizen, message)  # in the waiting room
+    await nothing(official)
+    assert await chat_of(appointment) == []
+
+
+async def test_the_official_cannot_signal_or_chat_before_the_meeting(sockets, booked, ana):
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    official = await sockets.official(appointment, ana.user, state="waiting")
+    await forbidden(official, OFFER)
+    await forbidden(official, {"type": "chat", "text": "Halo?"})
+    await nothing(citizen)
+
+
+async def test_a_tab_that_did_not_knock_cannot_join_a_meeting_in_progress(sockets, booked, ana):
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+    other_tab = await sockets.citizen(booked[1], state="in_meeting")
+    await forbidden(other_tab, ANSWER)
+    await forbidden(other_tab, {"type": "chat", "text": "Jaz sem tudi tu."})
+    await nothing(official, citizen)
+    await send(official, OFFER)  # and it overhears nothing
+    assert await citizen.receive_json_from(timeout=TIMEOUT) == OFFER
+    await send(official, {"type": "chat", "text": "Samo za vas."})
+    await expect(citizen, type="chat")
+    await expect(official, type="chat")
+    await nothing(other_tab)
+
+
+async def test_a_citizen_cannot_give_the_officials_orders(sockets, booked, ana):
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    official = await sockets.official(appointment, ana.user, state="waiting")
+    for message in (
+        {"type": "admit"},
+        {"type": "turn_away"},
+        {"type": "end"},
+        {"type": "notice", "text": "Sprejmite me."},
+        {"type": "admit", "id": str(appointment.public_id)},
+    ):
+        await forbidden(citizen, message)
+    await nothing(official)
+    assert await status_of(appointment) == Status.WAITING
+    assert await chat_of(appointment) == []
+
+
+async def test_a_citizen_cannot_touch_another_appointment(sockets, booked, ana, marko, service):
+    appointment, token = booked
+    other, _ = await sync_to_async(book)(marko, service)
+    citizen = await sockets.citizen(token)
+    other_official = await sockets.official(other, marko.user)
+    await knock(citizen)
+    for kind in ("admit", "turn_away", "end"):
+        await forbidden(citizen, {"type": kind, "id": str(other.public_id)})
+    await forbidden(citizen, {"type": "notice", "text": "Halo", "id": str(other.public_id)})
+    await nothing(other_official)
+    assert await status_of(other) == Status.CONFIRMED
+    assert await status_of(appointment) == Status.WAITING
+
+    # Even admitted, the citizen's words stay in their own room.
+    official = await sockets.official(appointment, ana.user, state="waiting")
+    await send(official, {"type": "admit"})
+    await expect(citizen, type="state", state="admitted")
+    await send(citizen, OFFER)
+    await send(citizen, {"type": "chat", "text": "Samo Ani."})
+    await nothing(other_official)
+
+
+# Refused handshakes.
+
+
+async def test_a_wrong_token_is_refused(sockets, booked):
+    assert await sockets.refused(f"/ws/sestanek/{new_token()}/")
+    assert await sockets.refused(f"/ws/sestanek/{booked[1]}x/")
+
+
+async def test_a_socket_without_our_origin_is_refused(sockets, booked):
+    token = booked[1]
+    assert await sockets.refused(f"/ws/sestanek/{token}/", [(b"host", b"127.0.0.1")])
+    assert await sockets.refused(
+        f"/ws/sestanek/{token}/", [(b"origin", b"http://evil.example"), (b"host", b"127.0.0.1")]
+    )
+
+
+async def test_an_official_of_another_unit_is_refused(sockets, booked, janez):
+    appointment, _ = booked
+    cookie = await session_cookie(janez.user)
+    assert await sockets.refused(
+        f"/ws/uradnik/sestanek/{appointment.public_id}/", ORIGIN + [cookie]
+    )
+
+
+async def test_an_anonymous_visitor_is_refused_on_the_officials_sockets(sockets, booked):
+    appointment, _ = booked
+    assert await sockets.refused(f"/ws/uradnik/sestanek/{appointment.public_id}/")
+    assert await sockets.refused("/ws/uradnik/konzola/")
+
+
+async def test_a_signed_in_user_who_is_not_an_official_is_refused(
+    sockets, booked, django_user_model
+):
+    appointment, _ = booked
+    user = await sync_to_async(django_user_model.objects.create_user)("gost", "g@example.si", "x")
+    cookie = await session_cookie(user)
+    assert await sockets.refused(
+        f"/ws/uradnik/sestanek/{appointment.public_id}/", ORIGIN + [cookie]
+    )
+    assert await sockets.refused("/ws/uradnik/konzola/", ORIGIN + [cookie])
+
+
+async def test_an_unknown_appointment_is_refused(sockets, ana):
+    cookie = await session_cookie(ana.user)
+    path = "/ws/uradnik/sestanek/00000000-0000-4000-8000-000000000000/"
+    assert await sockets.refused(path, ORIGIN + [cookie])
+
+
+# Turned away.
+
+
+async def test_a_turned_away_citizen_must_knock_and_be_admitted_again(sockets, booked, ana):
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    official = await sockets.official(appointment, ana.user, state="waiting")
+    await send(official, {"type": "turn_away"})
+    await expect(citizen, type="state", state="turned_away")
+    await expect(official, type="state", state="confirmed")
+    assert await status_of(appointment) == Status.CONFIRMED
+    assert (await room_of(appointment)).turned_away_at is not None
+
+    await forbidden(citizen, OFFER)
+    await forbidden(citizen, {"type": "chat", "text": "Zakaj?"})
+    await nothing(official)
+    await send(official, {"type": "notice", "text": "Oglasite se kasneje."})
+    await expect(official, type="chat")
+    await nothing(citizen)  # out of the waiting room: no notices either
+
+    await knock(citizen)
+    await expect(official, type="state", state="waiting")
+    await forbidden(citizen, OFFER)  # waiting again, not admitted
+    await nothing(official)
+    await send(official, {"type": "admit"})
+    await expect(citizen, type="state", state="admitted")
+    await send(citizen, ANSWER)
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=True)
+    assert await official.receive_json_from(timeout=TIMEOUT) == ANSWER
+
+
+async def test_a_turned_away_citizen_who_leaves_is_no_longer_shown_connected(sockets, booked, ana):
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    official = await sockets.official(appointment, ana.user, state="waiting")
+    await send(official, {"type": "turn_away"})
+    await expect(citizen, type="state", state="turned_away")
+    await citizen.disconnect()
+    await expect(official, type="state", state="confirmed")
+    assert (await room_of(appointment)).citizen_connection == ""
+
+
+# Notices to the waiting room.
+
+
+async def test_a_notice_reaches_the_waiting_citizen_only(sockets, booked, ana):
+    appointment, token = booked
+    waiting = await sockets.citizen(token)
+    await knock(waiting)
+    official = await sockets.official(appointment, ana.user, state="waiting")
+    other_tab = await sockets.citizen(token, state="waiting")
+
+    await send(official, {"type": "notice", "text": "Še pet minut, prosim."})
+    notice = (await expect(waiting, type="chat"))["message"]
+    assert (notice["from"], notice["text"], notice["waiting_room"]) == (
+        "official",
+        "Še pet minut, prosim.",
+        True,
+    )
+    assert (await expect(official, type="chat"))["message"] == notice
+    await nothing(other_tab)
+
+
+async def test_notices_sent_before_the_knock_are_in_the_waiting_room(sockets, booked, ana):
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    official = await sockets.official(appointment, ana.user)
+    await send(official, {"type": "notice", "text": "Zamujam dve minuti."})
+    await expect(official, type="chat")
+    await nothing(citizen)  # not knocked: not listening
+    state = await knock(citizen)
+    assert [m["text"] for m in state["messages"]] == ["Zamujam dve minuti."]
+
+
+# A second tab, a reload.
+
+
+async def test_a_second_tab_takes_the_place_and_the_first_is_closed(sockets, booked, ana):
+    appointment, token = booked
+    first = await sockets.citizen(token)
+    await knock(first)
+    official = await sockets.official(appointment, ana.user, state="waiting")
+    second = await sockets.citizen(token, state="waiting")
+    await knock(second, "Rajko (drugi zavihek)")
+    await expect(first, type="replaced")
+    await expect_close(first, 4409)
+    await expect(official, type="state", state="waiting")
+    await first.disconnect()
+    the_room = await room_of(appointment)
+    assert the_room.citizen_connection != ""
+    assert the_room.display_name == "Rajko (drugi zavihek)"
+    await nothing(official)  # the replaced tab leaving does not look like the citizen leaving
+
+    await send(official, {"type": "admit"})
+    await expect(second, type="state", state="admitted")
+
+
+async def test_a_reload_after_admission_goes_straight_back_in(sockets, booked, ana):
+    appointment, token = booked
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+    await send(citizen, {"type": "chat", "text": "Se vidimo?"})
+    await expect(citizen, type="chat")
+    await expect(official, type="chat")
+
+    await citizen.disconnect()  # the reload
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=False)
+    assert (await room_of(appointment)).citizen_connection == ""
+
+    reloaded = await sockets.citizen(token, state="in_meeting")
+    await send(reloaded, {"type": "knock", "name": "Rajko"})
+    back = await expect(reloaded, type="state", state="admitted")
+    assert [m["text"] for m in back["messages"]] == ["Se vidimo?"]
+    await expect(reloaded, type="peer", role="official", present=True)
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=True)
+    await send(official, OFFER)
+    assert await reloaded.receive_json_from(timeout=TIMEOUT) == OFFER
+
+
+async def test_an_official_reload_is_announced_to_the_citizen(sockets, booked, ana):
+    appointment, _ = booked
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+    await official.disconnect()
+    await expect(citizen, type="peer", role="official", present=False)
+    again = await sockets.official(appointment, ana.user, state="in_meeting")
+    await expect(citizen, type="peer", role="official", present=True)
+    await expect(again, type="peer", role="citizen", present=True)
+
+
+# The end.
+
+
+async def test_the_official_ends_the_meeting(sockets, booked, ana):
+    appointment, token = booked
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+    await send(citizen, {"type": "chat", "text": "Hvala."})
+    await expect(citizen, type="chat")
+    await expect(official, type="chat")
+
+    await send(official, {"type": "end"})
+    assert await citizen.receive_json_from(timeout=TIMEOUT) == {"type": "state", "state": "ended"}
+    await expect_close(citizen, 4410)
+    await expect(official, type="state", state="completed")
+    assert await status_of(appointment) == Status.COMPLETED
+    assert await chat_of(appointment) == []
+    await forbidden(official, {"type": "end"}, code="over")
+
+    later = await sockets.connect(f"/ws/sestanek/{token}/")
+    await expect(later, type="hello", state="completed", phase="ended")
+    await forbidden(later, {"type": "knock", "name": "Rajko"}, code="over")
+
+
+async def test_ending_before_admission_is_a_no_show(sockets, booked, ana):
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    official = await sockets.official(appointment, ana.user, state="waiting")
+    await send(official, {"type": "end"})
+    await expect(citizen, type="state", state="ended")
+    await expect_close(citizen, 4410)
+    await expect(official, type="state", state="no_show")
+    assert await status_of(appointment) == Status.NO_SHOW
+
+
+async def test_a_stale_knock_on_an_open_socket_after_the_end_is_over(sockets, booked, ana):
+    appointment, token = booked
+    idle_tab = await sockets.citizen(token)  # connected while the meeting was live
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+    await send(official, {"type": "end"})
+    await expect(citizen, type="state", state="ended")
+    await forbidden(idle_tab, {"type": "knock", "name": "Rajko"}, code="over")
+    assert await status_of(appointment) == Status.COMPLETED
+
+
+async def test_the_room_ends_a_meeting_the_console_admitted(sockets, booked, ana):
+    """The official's room page was open while the console admitted: "end" completes it."""
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    official = await sockets.official(appointment, ana.user, state="waiting")
+    console = await sockets.console(ana.user)
+    await send(console, {"type": "admit", "id": str(appointment.public_id)})
+    await expect(citizen, type="state", state="admitted")
+    await expect(citizen, type="peer", role="official", present=True)
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=True)
+    await send(official, {"type": "end"})
+    await expect(official, type="state", state="completed")
+    await expect(citizen, type="state", state="ended")
+    await expect_close(citizen, 4410)
+    assert await status_of(appointment) == Status.COMPLETED
+
+
+# The console.
+
+
+async def test_the_console_hears_its_units_appointments_only(sockets, booked, ana, marko, janez):
+    appointment, token = booked
+    mine = await sockets.console(ana.user)
+    colleague = await sockets.console(marko.user)
+    stranger = await sockets.console(janez.user)
+    citizen = await sockets.citizen(token)
+    await knock(citizen, "Rajko L.")
+    for console in (mine, colleague):
+        update = (await expect(console, type="appointment"))["appointment"]
+        assert update["id"] == str(appointment.public_id)
+        assert update["state"] == "waiting"
+        assert update["name"] == "Rajko L."
+        assert update["connected"] is True
+        assert update["waiting_since"] is not None
+        assert update["official"] == ana.pk
+        assert "rajko.lah@example.si" not in json.dumps(update)
+        assert "041 123 456" not in json.dumps(update)
+    await nothing(stranger)
+
+    await citizen.disconnect()
+    for console in (mine, colleague):
+        update = (await expect(console, type="appointment"))["appointment"]
+        assert (update["state"], update["connected"]) == ("waiting", False)
+    await nothing(stranger)
+
+
+async def test_the_console_admits_and_sends_notices_by_id(sockets, booked, ana):
+    appointment, token = booked
+    console = await sockets.console(ana.user)
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    await expect(console, type="appointment")
+
+    await send(console, {"type": "notice", "id": str(appointment.public_id), "text": "Takoj."})
+    sent = await expect(console, type="notice_sent", id=str(appointment.public_id))
+    assert sent["message"]["text"] == "Takoj."
+    assert (await expect(citizen, type="chat"))["message"] == sent["message"]
+
+    await send(console, {"type": "admit", "id": str(appointment.public_id)})
+    update = (await expect(console, type="appointment"))["appointment"]
+    assert update["state"] == "in_meeting"
+    admitted = await expect(citizen, type="state", state="admitted")
+    assert [m["text"] for m in admitted["messages"]] == ["Takoj."]
+    assert await status_of(appointment) == Status.IN_MEETING
+
+
+async def test_the_console_turns_away_by_id(sockets, booked, ana):
+    appointment, token = booked
+    console = await sockets.console(ana.user)
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    await expect(console, type="appointment")
+    await send(console, {"type": "turn_away", "id": str(appointment.public_id)})
+    await expect(citizen, type="state", state="turned_away")
+    assert (await expect(console, type="appointment"))["appointment"]["state"] == "confirmed"
+
+
+async def test_the_console_cannot_act_on_a_foreign_appointment(sockets, booked, janez):
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    console = await sockets.console(janez.user)
+    public_id = str(appointment.public_id)
+    await forbidden(console, {"type": "admit", "id": public_id})
+    await forbidden(console, {"type": "turn_away", "id": public_id})
+    await forbidden(console, {"type": "notice", "id": public_id, "text": "Pridite."})
+    await nothing(citizen)
+    assert await status_of(appointment) == Status.WAITING
+    assert await chat_of(appointment) == []
+
+
+async def test_the_console_needs_an_id_and_cannot_end(sockets, booked, ana):
+    appointment, token = booked
+    citizen = await sockets.citizen(token)
+    await knock(citizen)
+    console = await sockets.console(ana.user)
+    await forbidden(console, {"type": "admit"})
+    await forbidden(console, {"type": "notice", "text": "Komu?"})
+    await forbidden(console, {"type": "end", "id": str(appointment.public_id)})
+    await forbidden(console, {"type": "admit", "id": "00000000-0000-4000-8000-000000000000"})
+    await nothing(citizen)
+    assert await status_of(appointment) == Status.WAITING
+
+
+# Bad frames close that one socket.
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ({"text_data": "{not json"}, 4400),
+        ({"text_data": "[1, 2]"}, 4400),
+        ({"text_data": json.dumps({"type": "dance"})}, 4400),
+        ({"text_data": json.dumps({"name": "Rajko"})}, 4400),
+        ({"text_data": json.dumps({"type": "knock", "name": "R" * 81})}, 4400),
+        ({"text_data": json.dumps({"type": "knock", "name": "   "})}, 4400),
+        ({"text_data": json.dumps({"type": "chat", "text": 5})}, 4400),
+        ({"text_data": json.dumps({"type": "signal", "description": {"type": "pranswer"}})}, 4400),
+        ({"text_data": json.dumps({"type": "signal", "candidate": {"sdpMLineIndex": 99}})}, 4400),
+        ({"text_data": json.dumps({"type": "admit", "id": "not-a-uuid"})}, 4400),
+        ({"bytes_data": b'{"type": "ping"}'}, 4400),
+        ({"text_data": json.dumps({"type": "ping", "pad": "x" * 65 * 1024})}, 4413),
+        (
+            {"text_data": json.dumps({"type": "ping", "pad": "č" * 33 * 1024}, ensure_ascii=False)},
+            4413,
+        ),
+        ({"bytes_data": b"x" * (65 * 1024)}, 4413),
+    ],
+)
+async def test_a_bad_frame_closes_the_socket(sockets, booked, frame, code):
+    citizen = await sockets.citizen(booked[1])
+    await citizen.send_to(**frame)
+    await expect_close(citizen, code)
+
+
+async def test_a_frame_just_under_the_limit_is_accepted(sockets, booked):
+    citizen = await sockets.citizen(booked[1])
+    frame = json.dumps({"type": "ping", "pad": ""})
+    frame = json.dumps({"type": "ping", "pad": "x" * (64 * 1024 - len(frame))})
+    assert len(frame.encode()) == 64 * 1024
+    await citizen.send_to(text_data=frame)
+    await expect(citizen, type="pong")
+
+
+async def test_a_bad_frame_closes_only_that_socket(sockets, booked, ana):
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+    await citizen.send_to(text_data="{not json")
+    await expect_close(citizen, 4400)
+    await send(official, {"type": "ping"})
+    await expect(official, type="pong")
+
+
+async def test_a_flood_closes_the_flooding_socket_and_not_the_other(sockets, booked, ana, settings):
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+    burst = settings.WEBSOCKET_MESSAGE_BURST
+    for _ in range(burst + 50):
+        await citizen.send_to(text_data='{"type": "ping"}')
+    pongs = 0
+    while (output := await citizen.receive_output(timeout=TIMEOUT))["type"] == "websocket.send":
+        assert json.loads(output["text"]) == {"type": "pong"}
+        pongs += 1
+    assert output == {"type": "websocket.close", "code": 4429}
+    assert burst <= pongs < burst + 50
+    await send(official, {"type": "ping"})
+    await expect(official, type="pong")
+    await send(official, {"type": "chat", "text": "Ste še tu?"})
+    await expect(official, type="chat")
