@@ -19,11 +19,13 @@ class Message:
     data: dict
 
 
-def _text(value, *, max_length: int, required: bool = True) -> str:
+def _text(value, *, max_length: int, required: bool = True, strip: bool = True) -> str:
+    """A string within limits; people's text is trimmed, machine text (SDP) kept byte for byte."""
     if not isinstance(value, str):
         raise ProtocolError("text expected")
-    value = value.strip()
-    if (required and not value) or len(value) > max_length:
+    if strip:
+        value = value.strip()
+    if (required and not value.strip()) or len(value) > max_length:
         raise ProtocolError("text length")
     return value
 
@@ -49,7 +51,7 @@ def _signal(data: dict) -> dict:
         return {
             "description": {
                 "type": description["type"],
-                "sdp": _text(description.get("sdp"), max_length=60_000),
+                "sdp": _text(description.get("sdp"), max_length=60_000, strip=False),
             }
         }
     if "candidate" in data:
@@ -64,7 +66,7 @@ def _signal(data: dict) -> dict:
         return {
             "candidate": {
                 "candidate": _text(
-                    candidate.get("candidate", ""), max_length=2_000, required=False
+                    candidate.get("candidate", ""), max_length=2_000, required=False, strip=False
                 ),
                 "sdpMid": _optional_text(candidate.get("sdpMid"), 64),
                 "sdpMLineIndex": index,

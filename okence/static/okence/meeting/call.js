@@ -124,11 +124,13 @@ export class Call extends Emitter {
     return pc;
   }
 
-  async #description(description) {
-    if (description.type === "offer") {
+  async #description({ type, sdp }) {
+    // The relay trims text, the SDP's last line break with it; a parser wants every line ended.
+    const description = { type, sdp: sdp.endsWith("\n") ? sdp : `${sdp}\r\n` };
+    if (type === "offer") {
       if (this.offerer) return;
-      const session = sessionOf(description.sdp);
-      if (!this.pc || session !== this.#session) {
+      const session = sessionOf(sdp);
+      if (!this.pc || this.pc.signalingState === "closed" || session !== this.#session) {
         this.#fresh();
         this.#session = session;
       }

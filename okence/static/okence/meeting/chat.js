@@ -28,15 +28,22 @@ export class MessageList {
     this.list = list;
     this.senders = senders;
     this.strings = strings;
+    // Times as the appointment shows them: in the unit's zone (data-zone on the list).
     this.time = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
       hour: "2-digit",
       minute: "2-digit",
+      timeZone: list.closest("[data-zone]")?.dataset.zone || undefined,
     });
   }
 
+  // The whole history (after a (re)connection): only what is new is added, so that the live
+  // region does not read everything again; a history that lost messages starts over.
   reset(messages = []) {
-    this.#seen.clear();
-    this.list.replaceChildren();
+    const ids = new Set(messages.map((message) => message.id));
+    if ([...this.#seen].some((id) => !ids.has(id))) {
+      this.#seen.clear();
+      this.list.replaceChildren();
+    }
     for (const message of messages) this.add(message);
   }
 

@@ -54,9 +54,17 @@ function go(next, message) {
   if (message) announce(message);
 }
 
+// 1–80 characters, or the server closes the socket.
+const displayName = () =>
+  (saved.name || nameInput.value.trim() || nameInput.defaultValue.trim() || "?").slice(0, 80);
+
+function sendKnock() {
+  socket.send({ type: "knock", name: displayName() });
+}
+
 function knock() {
   knocked = true;
-  if (socket.connected && greeted) socket.send({ type: "knock", name: saved.name });
+  if (socket.connected && greeted) sendKnock();
   else socket.connect(); // the hello that follows knocks
 }
 
@@ -119,7 +127,7 @@ socket.on("open", () => {
 socket.on("hello", ({ phase }) => {
   greeted = true;
   if (phase === "ended" || phase === "cancelled") finish(false);
-  else if (knocked) socket.send({ type: "knock", name: saved.name });
+  else if (knocked) sendKnock();
 });
 socket.on("state", (message) => {
   if (message.state === "waiting") {
@@ -151,6 +159,7 @@ socket.on("signal", (message) => call.handle(message));
 socket.on("chat", ({ message }) => (state === "call" ? chat : waitingMessages).add(message));
 socket.on("error", ({ code, message }) => {
   if (code === "over") finish(false);
+  else if (code === "not_open") location.reload(); // the page then says when it opens
   else announce(message);
 });
 call.on("state", (connection) => {
@@ -165,7 +174,7 @@ $("rejoin").addEventListener("click", comeBack);
 $("take-back").addEventListener("click", comeBack);
 $("knock-again").addEventListener("click", () => {
   save({ joined: true });
-  go("waiting");
+  go("waiting", text.waiting);
   knock();
 });
 sendForm($("chat-form"), (message) => socket.send({ type: "chat", text: message }), text.notSent);

@@ -248,6 +248,7 @@ export class LevelMeter {
   #analyser = null;
   #running = false;
   #said = -1;
+  #off = null;
   #saidAt = 0;
 
   constructor(element, offText) {
@@ -308,7 +309,9 @@ export class LevelMeter {
     const off = !this.track?.enabled || this.track.readyState !== "live";
     const now = performance.now();
     // Assistive technology gets a calmer value: at most a few updates a second.
-    if (level === this.#said || (now - this.#saidAt < 400 && level !== 0)) return;
+    const same = level === this.#said || (now - this.#saidAt < 400 && level !== 0);
+    if (same && off === this.#off) return;
+    this.#off = off;
     this.#said = level;
     this.#saidAt = now;
     this.element.setAttribute("aria-valuenow", String(level));

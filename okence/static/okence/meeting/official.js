@@ -51,7 +51,8 @@ function apply(next) {
   if (next === "waiting" && !waitingSince) waitingSince = new Date();
   for (const button of document.querySelectorAll("[data-action]")) button.disabled = false;
   note(actionError, "");
-  $("state-text").textContent = describe(next); // a role="status" line: it is announced
+  const line = $("state-text"); // in a role="status" line: a change is announced
+  if (line.textContent !== describe(next)) line.textContent = describe(next);
   const view = VIEWS[next] ?? "ended";
   showState(root, view);
   $("devices").open = view !== "call";
@@ -132,4 +133,4 @@ try {
   prefs = JSON.parse(sessionStorage.getItem(PREFS_KEY)) ?? {};
 } catch {}
 await media.start(prefs);
-if (["ended"].includes(root.dataset.state)) media.stop(); // ended before the camera started
+if (root.dataset.state === "ended") media.stop(); // ended before the camera started

@@ -16,13 +16,14 @@ export const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => val
 
 // Shows the elements whose data-view lists the state. Focus moves to the new view's heading only
 // when it would otherwise be lost (the focused button has just been hidden).
-export function showState(root, state) {
+export function showState(root, state, { focus = true } = {}) {
+  const first = root.dataset.state === "loading";
   root.dataset.state = state;
   for (const element of root.querySelectorAll("[data-view]")) {
     element.hidden = !element.dataset.view.split(" ").includes(state);
   }
   const active = document.activeElement;
-  if (!active || active === document.body || active.closest("[hidden]")) {
+  if (focus && !first && (!active || active === document.body || active.closest("[hidden]"))) {
     root.querySelector(`[data-view~="${state}"][data-focus], [data-view~="${state}"] [data-focus]`)
       ?.focus();
   }
