@@ -2,6 +2,8 @@
 
 WebSockets check the Origin against ALLOWED_HOSTS (a page elsewhere cannot open a socket with
 the official's cookies) and carry the Django session, so officials are known by their sign-in.
+Uploads to a shared folder are a small ASGI app of their own in front of Django, so that the
+body streams to disk as it arrives instead of being read whole first.
 """
 
 import os
@@ -14,14 +16,28 @@ django_application = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
-from okence.meetings.routing import websocket_urlpatterns  # noqa: E402
+from okence.exchange import routing as exchange  # noqa: E402
+from okence.meetings import routing as meetings  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        "http": URLRouter(
+            [
+                *exchange.upload_urlpatterns,
+                re_path(r"", django_application),
+            ]
+        ),
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(
+                URLRouter(
+                    [
+                        *meetings.websocket_urlpatterns,
+                        *exchange.websocket_urlpatterns,
+                    ]
+                )
+            )
         ),
     }
 )

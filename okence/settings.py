@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "okence.booking",
     "okence.meetings",
     "okence.outbox",
+    "okence.exchange",
     "okence.server",
 ]
 
@@ -241,6 +242,38 @@ MEETING_ICE_TRANSPORT_POLICY = envstr("MEETING_ICE_TRANSPORT_POLICY", "all")  # 
 WEBSOCKET_MAX_MESSAGE_BYTES = 64 * 1024
 WEBSOCKET_MESSAGES_PER_SECOND = 20  # sustained, per connection
 WEBSOCKET_MESSAGE_BURST = 100
+
+# Shared folders. Files go through Django's storage API: local disk by default, S3-compatible
+# storage when EXCHANGE_S3_BUCKET is set (credentials and endpoint from the AWS_* variables).
+EXCHANGE_MAX_FILE_BYTES = envint("EXCHANGE_MAX_FILE_MB", 20) * 1024 * 1024
+EXCHANGE_MAX_FOLDER_BYTES = envint("EXCHANGE_MAX_FOLDER_MB", 100) * 1024 * 1024
+EXCHANGE_MAX_FILES = envint("EXCHANGE_MAX_FILES", 20)
+EXCHANGE_ALLOWED_TYPES = envlist(
+    "EXCHANGE_ALLOWED_TYPES", ["pdf", "jpg", "jpeg", "png", "docx", "xlsx", "odt", "ods"]
+)
+EXCHANGE_GRACE_MINUTES = envint("EXCHANGE_GRACE_MINUTES", 60)  # files stay this long after the end
+CLAMD_ADDRESS = envstr("CLAMD_ADDRESS", "")  # /run/clamav/clamd.ctl or host:port; empty: no scan
+FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR") or None
+EXCHANGE_S3_BUCKET = envstr("EXCHANGE_S3_BUCKET", "")
+if EXCHANGE_S3_BUCKET:
+    STORAGES["exchange"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": EXCHANGE_S3_BUCKET,
+            "endpoint_url": envstr("AWS_S3_ENDPOINT_URL") or None,
+            "access_key": envstr("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": envstr("AWS_SECRET_ACCESS_KEY") or None,
+            "region_name": envstr("AWS_S3_REGION_NAME") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["exchange"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "exchange")},
+    }
 
 LOGGING = {
     "version": 1,

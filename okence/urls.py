@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("prijava/", auth_views.LoginView.as_view(), name="login"),
     path("odjava/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("okence.meetings.urls")),
+    path("", include("okence.exchange.urls")),
     path("", include("okence.booking.urls")),
     prefix_default_language=False,
 )

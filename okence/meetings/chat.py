@@ -26,7 +26,10 @@ def add(
     now: datetime.datetime,
     *,
     waiting_room: bool = False,
+    kind: str = "text",
 ) -> dict:
+    """Keep one message. ``kind`` "folder" stands for the shared folder's link, which each side's
+    page shows with its own address, so that no token travels in the chat."""
     cache.add(_counter(appointment_id), 0, timeout=KEEP_SECONDS)
     number = cache.incr(_counter(appointment_id))
     message = {
@@ -35,6 +38,7 @@ def add(
         "text": text,
         "at": now.isoformat(),
         "waiting_room": waiting_room,
+        "kind": kind,
     }
     cache.set(_message(appointment_id, number), message, timeout=KEEP_SECONDS)
     return message

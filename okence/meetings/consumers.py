@@ -148,6 +148,11 @@ class RoomConsumer(GuardedConsumer):
         if self.in_call() or (message["waiting_room"] and self.listening()):
             await self.send_json({"type": "chat", "message": message})
 
+    async def room_folder(self, event):
+        """The shared folder changed: the meeting page's panel reloads its list."""
+        if self.in_call():
+            await self.send_json({"type": "folder"})
+
     async def room_peer(self, event):
         if event["role"] == self.role or not (self.in_call() or self.role == "official"):
             return

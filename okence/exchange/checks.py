@@ -1,0 +1,163 @@
+"""What a file must be to enter a folder: a clean name, an allowed type, content that matches the
+extension and parses as that type. Anything else is refused with a message the uploader reads.
+"""
+
+import logging
+import unicodedata
+import zipfile
+from pathlib import PurePosixPath
+
+import magic
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+logger = logging.getLogger(__name__)
+
+MAX_NAME_LENGTH = 150
+
+# Per extension: the content types libmagic may report, and the type a download declares.
+TYPES = {
+    "pdf": ({"application/pdf"}, "application/pdf"),
+    "jpg": ({"image/jpeg"}, "image/jpeg"),
+    "jpeg": ({"image/jpeg"}, "image/jpeg"),
+    "png": ({"image/png"}, "image/png"),
+    "docx": (
+        {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/zip",
+        },
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    "xlsx": (
+        {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip"},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    "odt": (
+        {"application/vnd.oasis.opendocument.text", "application/zip"},
+        "application/vnd.oasis.opendocument.text",
+    ),
+    "ods": (
+        {"application/vnd.oasis.opendocument.spreadsheet", "application/zip"},
+        "application/vnd.oasis.opendocument.spreadsheet",
+    ),
+}
+# Office files are ZIP archives; these parts tell what they really are.
+OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+
+
+class Refused(Exception):
+    """The file may not enter the folder; ``message`` says why, for the person uploading."""
+
+    def __init__(self, message, detail: str = ""):
+        super().__init__(str(message))
+        self.message = message
+        self.detail = detail or str(message)
+
+
+def clean_name(name: str) -> str:
+    """The name to show: no folders, no control characters, a sane length; else Refused."""
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise Refused(
+            _("The file name contains characters that are not allowed."),
+            "control character in name",
+        )
+    name = unicodedata.normalize("NFC", name.replace("\\", "/"))
+    name = " ".join(PurePosixPath(name).name.split()).strip(" .")
+    if not name or "." not in name:
+        raise Refused(_("The file needs a name with an extension, e.g. document.pdf."), "no name")
+    if len(name) > MAX_NAME_LENGTH:
+        stem, extension = name.rsplit(".", 1)
+        name = f"{stem[: MAX_NAME_LENGTH - len(extension) - 1]}.{extension}"
+    return name
+
+
+def extension_of(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower()
+
+
+def allowed_extensions() -> list[str]:
+    return [ext for ext in settings.EXCHANGE_ALLOWED_TYPES if ext in TYPES]
+
+
+def _not_allowed() -> Refused:
+    return Refused(
+        _(
+            "This type of file is not accepted. Please send PDF (recommended), JPEG, "
+            "PNG or an office document."
+        ),
+        "type not allowed",
+    )
+
+
+def _damaged(kind: str) -> Refused:
+    return Refused(
+        _("The file could not be read as %(kind)s; it may be damaged.") % {"kind": kind},
+        f"{kind} does not parse",
+    )
+
+
+def _check_pdf(path: str) -> None:
+    try:
+        reader = PdfReader(path, strict=False)
+        if len(reader.pages) < 1:
+            raise _damaged("PDF")
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+        raise _damaged("PDF") from error
+
+
+def _check_image(path: str, expected: str) -> None:
+    try:
+        with Image.open(path) as image:
+            if image.format != expected:
+                raise _damaged(expected)
+            image.verify()
+        with Image.open(path) as image:
+            image.load()  # verify() skips the pixel data; a truncated file fails here
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise _damaged(expected) from error
+
+
+def _check_office(path: str, extension: str) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if any(name.lower().endswith("vbaproject.bin") for name in names):
+                raise Refused(_("Documents with macros are not accepted."), "macros")
+            if extension in OFFICE_PARTS:
+                if "[Content_Types].xml" not in names or OFFICE_PARTS[extension] not in names:
+                    raise _damaged(extension.upper())
+            else:
+                expected = TYPES[extension][1].encode()
+                if "mimetype" not in names or archive.read("mimetype").strip() != expected:
+                    raise _damaged(extension.upper())
+            if archive.testzip() is not None:
+                raise _damaged(extension.upper())
+    except (zipfile.BadZipFile, OSError, KeyError) as error:
+        raise _damaged(extension.upper()) from error
+
+
+def verify(path: str, name: str) -> str:
+    """Check a received file against its name; returns the content type to serve it with."""
+    extension = extension_of(name)
+    if extension not in allowed_extensions():
+        raise _not_allowed()
+    expected_types, content_type = TYPES[extension]
+    detected = magic.from_file(path, mime=True)
+    if detected not in expected_types:
+        raise Refused(
+            _("The content of the file does not match its name (.%(extension)s).")
+            % {"extension": extension},
+            f"content is {detected}",
+        )
+    if extension == "pdf":
+        _check_pdf(path)
+    elif extension in ("jpg", "jpeg"):
+        _check_image(path, "JPEG")
+    elif extension == "png":
+        _check_image(path, "PNG")
+    else:
+        _check_office(path, extension)
+    return content_type

@@ -1,0 +1,130 @@
+"""Uploads, as a small ASGI app in front of Django: the body streams from the socket to a
+temporary file on disk, counted and hashed as it comes. A file over the limit is refused at the
+first chunk past it, and no upload is ever held in memory whole.
+
+The browser sends each file as the raw body of a PUT (its name in ``?name=``), which lets it show
+progress and cancel. Officials are known by their session cookie: a PUT with a JSON answer cannot
+be sent cross-site without a CORS preflight, which Okence never grants, and the Origin is checked.
+"""
+
+import hashlib
+import json
+import tempfile
+from urllib.parse import parse_qs, urlsplit
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from okence.exchange import access, services
+from okence.exchange.checks import Refused
+from okence.exchange.listing import describe
+
+
+async def respond(send, status: int, content: dict) -> None:
+    body = json.dumps(content).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+                (b"x-content-type-options", b"nosniff"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _headers(scope) -> dict[str, str]:
+    return {key.decode().lower(): value.decode("latin-1") for key, value in scope["headers"]}
+
+
+def _same_origin(headers: dict[str, str]) -> bool:
+    origin = headers.get("origin")
+    if origin is None:
+        return False
+    host = urlsplit(origin).hostname
+    return (
+        host is not None
+        and host == headers.get("host", "").rsplit(":", 1)[0]
+        and (host in settings.ALLOWED_HOSTS or "*" in settings.ALLOWED_HOSTS)
+    )
+
+
+class UploadApp:
+    async def __call__(self, scope, receive, send):
+        headers = _headers(scope)
+        language = scope["url_route"]["kwargs"].get("language") or settings.LANGUAGE_CODE
+        with translation.override(language):
+            await self.handle(scope, receive, send, headers)
+
+    async def handle(self, scope, receive, send, headers):
+        if scope["method"] != "PUT":
+            await respond(send, 405, {"error": "PUT only"})
+            return
+        if not _same_origin(headers):
+            await respond(send, 403, {"error": _("This upload came from another site.")})
+            return
+        grant = await self.access(scope)
+        if grant is None or not services.available(grant.folder):
+            await respond(send, 404, {"error": _("This folder is not available.")})
+            return
+        name = parse_qs(scope.get("query_string", b"").decode()).get("name", [""])[0]
+        try:
+            length = int(headers.get("content-length", ""))
+        except ValueError:
+            await respond(send, 411, {"error": _("The upload did not say how large it is.")})
+            return
+        now = timezone.now()
+        try:
+            await database_sync_to_async(services.check_room_for)(grant.folder, length)
+        except Refused as refusal:
+            await database_sync_to_async(services.refuse)(
+                grant.folder, grant.visitor, name, refusal, now
+            )
+            await respond(send, 413, {"error": str(refusal.message)})
+            return
+        with tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as temporary:
+            received = await self.receive_body(receive, temporary, limit=length)
+            if received is None:
+                await respond(send, 400, {"error": _("The upload was interrupted.")})
+                return
+            size, digest = received
+            try:
+                file = await database_sync_to_async(services.add_file)(
+                    grant.folder, grant.visitor, temporary.name, name, size, digest, now
+                )
+            except Refused as refusal:
+                await respond(send, 422, {"error": str(refusal.message)})
+                return
+        await respond(send, 201, {"file": await database_sync_to_async(describe)(grant, file)})
+
+    async def access(self, scope):
+        kwargs = scope["url_route"]["kwargs"]
+        if "token" in kwargs:
+            return await database_sync_to_async(access.for_citizen)(kwargs["token"])
+        return await database_sync_to_async(access.for_official)(scope["user"], kwargs["public_id"])
+
+    async def receive_body(self, receive, target, *, limit: int):
+        """Write the body to ``target``; None if it ends early, runs past ``limit`` or the client
+        goes away. The declared length was checked against the limits already, so a body that
+        runs past it is refused at the first chunk too many."""
+        size, digest = 0, hashlib.sha256()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                return None
+            target.write(chunk)
+            digest.update(chunk)
+            if not message.get("more_body", False):
+                break
+        target.flush()
+        return (size, digest.hexdigest()) if size == limit else None
