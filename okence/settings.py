@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "okence.meetings",
     "okence.outbox",
     "okence.exchange",
+    "okence.surveys",
+    "okence.reports",
     "okence.server",
 ]
 
@@ -274,6 +276,10 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(VAR_DIR / "exchange")},
     }
+
+# The survey after a meeting.
+SURVEY_VALID_DAYS = 14
+SURVEY_FOLLOW_UP_AFTER_MINUTES = envint("SURVEY_FOLLOW_UP_AFTER_MINUTES", 30)
 
 LOGGING = {
     "version": 1,

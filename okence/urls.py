@@ -17,6 +17,8 @@ urlpatterns += i18n_patterns(
     path("odjava/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("okence.meetings.urls")),
     path("", include("okence.exchange.urls")),
+    path("", include("okence.surveys.urls")),
+    path("", include("okence.reports.urls")),
     path("", include("okence.booking.urls")),
     prefix_default_language=False,
 )

@@ -9,6 +9,7 @@ import datetime
 import enum
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from okence.booking.models import Appointment, Status
 from okence.meetings import chat, events, turn
 from okence.meetings.exceptions import MeetingOver, NotAllowed, NotOpenYet, WrongState
 from okence.meetings.models import Room
+from okence.meetings.signals import meeting_ended
 from okence.offices.models import Official
 
 # States in which the meeting link still leads somewhere.
@@ -192,6 +194,7 @@ def end(appointment: Appointment, official: Official | None, now: datetime.datet
             ended_at=now,
         )
     chat.forget(appointment.pk)
+    transaction.on_commit(lambda: meeting_ended.send(Appointment, appointment=appointment))
 
 
 def todays_appointments(official: Official, now: datetime.datetime, *, whole_unit: bool = False):

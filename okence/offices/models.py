@@ -85,6 +85,13 @@ class Official(models.Model):
     services = models.ManyToManyField(
         Service, related_name="officials", blank=True, verbose_name=_("services offered")
     )
+    administers = models.ManyToManyField(
+        Unit,
+        related_name="administrators",
+        blank=True,
+        verbose_name=_("administers"),
+        help_text=_("Units whose services, hours and statistics this person manages."),
+    )
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]

@@ -1,0 +1,159 @@
+"""The numbers of the virtual counter for a period and filters: outcomes, waiting and meeting
+times, the survey, the busiest days and hours. Everything is counted from the appointments,
+their rooms and the survey answers, in the units' local time.
+"""
+
+import datetime
+import statistics as stats
+from collections import Counter
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from okence.booking.models import Appointment, Status
+from okence.surveys.models import Answer, Rating
+
+ZONE = ZoneInfo("Europe/Ljubljana")
+OUTCOMES = [Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED, Status.EXPIRED]
+BOOKED_STATES = [
+    Status.CONFIRMED,
+    Status.WAITING,
+    Status.IN_MEETING,
+    Status.COMPLETED,
+    Status.NO_SHOW,
+    Status.CANCELLED,
+]
+
+
+@dataclass(frozen=True)
+class Filters:
+    first_day: datetime.date
+    last_day: datetime.date
+    unit_ids: frozenset[int]  # already limited to the reader's scope
+    service_id: int | None = None
+    official_id: int | None = None
+
+    def window(self) -> tuple[datetime.datetime, datetime.datetime]:
+        start = datetime.datetime.combine(self.first_day, datetime.time(0), tzinfo=ZONE)
+        end = datetime.datetime.combine(
+            self.last_day + datetime.timedelta(days=1), datetime.time(0), tzinfo=ZONE
+        )
+        return start, end
+
+
+@dataclass
+class Report:
+    booked: int = 0
+    not_confirmed: int = 0
+    cancelled: int = 0
+    completed: int = 0
+    no_shows: int = 0
+    median_wait_seconds: float | None = None
+    median_meeting_seconds: float | None = None
+    answers: int = 0
+    response_rate: float | None = None
+    average_rating: float | None = None
+    rating_counts: dict[int, int] = field(default_factory=dict)
+    by_day: list[tuple[datetime.date, int]] = field(default_factory=list)
+    by_weekday: list[int] = field(default_factory=lambda: [0] * 7)
+    by_hour: dict[int, int] = field(default_factory=dict)
+
+    def aggregates(self) -> dict:
+        """Every figure, and nothing about any person: what the exports carry."""
+        return {
+            "appointments_booked": self.booked,
+            "holds_not_confirmed": self.not_confirmed,
+            "cancelled": self.cancelled,
+            "completed": self.completed,
+            "no_shows": self.no_shows,
+            "median_waiting_seconds": self.median_wait_seconds,
+            "median_meeting_seconds": self.median_meeting_seconds,
+            "survey_answers": self.answers,
+            "survey_response_rate": self.response_rate,
+            "average_rating": self.average_rating,
+            "ratings": {str(value): self.rating_counts.get(value, 0) for value in Rating.values},
+        }
+
+
+def _appointments(filters: Filters):
+    start, end = filters.window()
+    appointments = Appointment.objects.filter(
+        unit__in=filters.unit_ids, start__gte=start, start__lt=end
+    )
+    if filters.service_id:
+        appointments = appointments.filter(service=filters.service_id)
+    if filters.official_id:
+        appointments = appointments.filter(official=filters.official_id)
+    return appointments
+
+
+def answers(filters: Filters):
+    found = Answer.objects.filter(
+        unit__in=filters.unit_ids,
+        meeting_day__gte=filters.first_day,
+        meeting_day__lte=filters.last_day,
+    )
+    if filters.service_id:
+        found = found.filter(service=filters.service_id)
+    if filters.official_id:
+        found = found.filter(official=filters.official_id)
+    return found
+
+
+def _median(values: list[float]) -> float | None:
+    return round(stats.median(values), 1) if values else None
+
+
+def report(filters: Filters) -> Report:
+    result = Report()
+    rows = list(
+        _appointments(filters).values_list(
+            "status", "start", "room__first_knocked_at", "room__admitted_at", "room__ended_at"
+        )
+    )
+    statuses = Counter(status for status, *_ in rows)
+    result.booked = sum(statuses[state] for state in BOOKED_STATES)
+    result.not_confirmed = statuses[Status.EXPIRED]
+    result.cancelled = statuses[Status.CANCELLED]
+    result.completed = statuses[Status.COMPLETED]
+    result.no_shows = statuses[Status.NO_SHOW]
+    result.median_wait_seconds = _median(
+        [
+            (admitted - knocked).total_seconds()
+            for _, _, knocked, admitted, _ in rows
+            if knocked and admitted and admitted >= knocked
+        ]
+    )
+    result.median_meeting_seconds = _median(
+        [
+            (ended - admitted).total_seconds()
+            for status, _, _, admitted, ended in rows
+            if status == Status.COMPLETED and admitted and ended
+        ]
+    )
+    per_day: Counter = Counter()
+    for status, start, *_ in rows:
+        if status not in BOOKED_STATES:
+            continue
+        local = start.astimezone(ZONE)
+        per_day[local.date()] += 1
+        result.by_weekday[local.weekday()] += 1
+        result.by_hour[local.hour] = result.by_hour.get(local.hour, 0) + 1
+    day = filters.first_day
+    while day <= filters.last_day:
+        result.by_day.append((day, per_day[day]))
+        day += datetime.timedelta(days=1)
+    ratings = Counter(answers(filters).values_list("rating", flat=True))
+    result.rating_counts = {value: ratings[value] for value in Rating.values}
+    result.answers = sum(ratings.values())
+    if result.answers:
+        total = sum(value * count for value, count in ratings.items())
+        result.average_rating = round(total / result.answers, 2)
+    if result.completed:
+        result.response_rate = round(result.answers / result.completed, 3)
+    return result
+
+
+def comments(filters: Filters, unit_ids: frozenset[int]) -> list[dict]:
+    """The free-text answers of the given units only (their own administrators')."""
+    own = answers(filters).filter(unit__in=unit_ids & filters.unit_ids).exclude(comment="")
+    return list(own.values("meeting_day", "rating", "comment", "service__name", "unit__name"))

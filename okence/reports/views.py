@@ -1,0 +1,155 @@
+"""Statistics for unit and organisation administrators, their charts and exports, and the public
+open-data feed of aggregates."""
+
+import csv
+import datetime
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from okence.offices.models import Unit
+from okence.reports import charts, statistics
+from okence.reports.forms import FilterForm
+from okence.reports.scope import scope_of
+
+
+def _filters(request):
+    scope = scope_of(request.user)
+    if scope is None:
+        raise Http404
+    form = FilterForm(request.GET, scope)
+    if not form.is_valid():
+        return scope, form, None
+    data = form.cleaned_data
+    return (
+        scope,
+        form,
+        statistics.Filters(
+            first_day=data["first_day"],
+            last_day=data["last_day"],
+            unit_ids=form.unit_ids(),
+            service_id=data.get("service"),
+            official_id=data.get("official"),
+        ),
+    )
+
+
+@login_required
+@require_GET
+def overview(request):
+    scope, form, filters = _filters(request)
+    context = {"form": form, "scope": scope}
+    if filters is not None:
+        report = statistics.report(filters)
+        query = request.GET.urlencode()
+        context |= {
+            "report": report,
+            "outcomes": charts.outcome_rows(report),
+            "weekdays": list(zip(_weekday_names(), report.by_weekday, strict=True)),
+            "hours": sorted(report.by_hour.items()),
+            "comments": statistics.comments(filters, scope.comment_unit_ids),
+            "shows_comments": bool(scope.comment_unit_ids & filters.unit_ids),
+            "chart_urls": {
+                name: reverse("reports:chart", args=[name]) + f"?{query}"
+                for name in ("over-time", "ratings", "outcomes")
+            },
+            "csv_url": reverse("reports:csv") + f"?{query}",
+        }
+    return render(
+        request, "reports/overview.html", context, status=200 if filters is not None else 400
+    )
+
+
+def _weekday_names() -> list[str]:
+    return [str(WEEKDAYS[day]) for day in range(7)]
+
+
+@login_required
+@require_GET
+def chart(request, name: str):
+    _scope, _form, filters = _filters(request)
+    if filters is None:
+        raise Http404
+    report = statistics.report(filters)
+    render_chart = {
+        "over-time": lambda: charts.over_time(report.by_day),
+        "ratings": lambda: charts.ratings(report.rating_counts),
+        "outcomes": lambda: charts.outcomes(report),
+    }.get(name)
+    if render_chart is None:
+        raise Http404
+    return HttpResponse(render_chart(), content_type="image/svg+xml")
+
+
+@login_required
+@require_GET
+def export_csv(request):
+    """The aggregates of the page as CSV: figures only, never a name or a comment."""
+    _scope, _form, filters = _filters(request)
+    if filters is None:
+        raise Http404
+    report = statistics.report(filters)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="okence-{filters.first_day}-{filters.last_day}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(["metric", "value"])
+    for key, value in report.aggregates().items():
+        if isinstance(value, dict):
+            for sub, count in value.items():
+                writer.writerow([f"{key}.{sub}", count])
+        else:
+            writer.writerow([key, "" if value is None else value])
+    for day, count in report.by_day:
+        writer.writerow([f"appointments_booked.{day.isoformat()}", count])
+    return response
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def open_data(request):
+    """The public open-data feed: per unit and month, aggregates only (docs/open-data.md)."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("leto", today.year))
+    except ValueError:
+        raise Http404 from None
+    if not 2000 <= year <= today.year:
+        raise Http404
+    months = []
+    for month in range(1, 13):
+        first = datetime.date(year, month, 1)
+        if first > today:
+            break
+        last = datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
+        for unit in Unit.objects.order_by("slug"):
+            report = statistics.report(
+                statistics.Filters(first, min(last, today), frozenset([unit.pk]))
+            )
+            months.append(
+                {"unit": unit.slug, "unit_name": unit.name, "month": f"{year}-{month:02d}"}
+                | report.aggregates()
+            )
+    body = {
+        "schema": request.build_absolute_uri(reverse("reports:open_data_schema")),
+        "generated_at": timezone.now().isoformat(),
+        "year": year,
+        "items": months,
+    }
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def open_data_schema(request):
+    from django.conf import settings
+
+    path = settings.BASE_DIR / "docs" / "open-data.schema.json"
+    return JsonResponse(json.loads(path.read_text()))
