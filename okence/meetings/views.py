@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from okence.booking import services as booking
@@ -15,8 +16,8 @@ from okence.meetings.exceptions import NotAllowed
 def room(request, token: str):
     """Pre-join, waiting room and call for the citizen; no account, only the link's token.
 
-    Before the meeting opens the page says when and reloads itself then (a meta refresh, so it
-    works without JavaScript too); after it ended or was cancelled, it says so.
+    Before the meeting opens the page says when and reopens by itself then; after it ended or
+    was cancelled, it says so (and offers the survey after a meeting that took place).
     """
     appointment = booking.by_meeting_token(token)
     if appointment is None:
@@ -33,6 +34,8 @@ def room(request, token: str):
             "opens_at": opens_at,
             "seconds_to_open": max(1, int((opens_at - now).total_seconds()) + 1),
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+            # The survey that the page turns into when the official ends the meeting.
+            "survey_url": reverse("surveys:from_meeting", args=[token]),
         },
     )
 

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from okence.offices.models import Official, Service
 
@@ -12,8 +13,13 @@ MAX_DAYS = 400
 class FilterForm(forms.Form):
     """The period and filters of a statistics page, limited to the reader's units."""
 
-    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    # In context: a plain "To" is the outbox's e-mail recipient ("Prejemnik").
+    first_day = forms.DateField(
+        label=pgettext_lazy("period", "From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last_day = forms.DateField(
+        label=pgettext_lazy("period", "To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None)
     service = forms.TypedChoiceField(
         label=_("Service"), coerce=int, required=False, empty_value=None

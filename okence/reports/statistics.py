@@ -57,6 +57,14 @@ class Report:
     by_weekday: list[int] = field(default_factory=lambda: [0] * 7)
     by_hour: dict[int, int] = field(default_factory=dict)
 
+    @property
+    def median_wait_minutes(self) -> float | None:
+        return None if self.median_wait_seconds is None else self.median_wait_seconds / 60
+
+    @property
+    def median_meeting_minutes(self) -> float | None:
+        return None if self.median_meeting_seconds is None else self.median_meeting_seconds / 60
+
     def aggregates(self) -> dict:
         """Every figure, and nothing about any person: what the exports carry."""
         return {

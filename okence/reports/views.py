@@ -56,8 +56,8 @@ def overview(request):
             "hours": sorted(report.by_hour.items()),
             "comments": statistics.comments(filters, scope.comment_unit_ids),
             "shows_comments": bool(scope.comment_unit_ids & filters.unit_ids),
-            "chart_urls": {
-                name: reverse("reports:chart", args=[name]) + f"?{query}"
+            "chart_urls": {  # keyed over_time etc.: a template cannot look up "over-time"
+                name.replace("-", "_"): reverse("reports:chart", args=[name]) + f"?{query}"
                 for name in ("over-time", "ratings", "outcomes")
             },
             "csv_url": reverse("reports:csv") + f"?{query}",

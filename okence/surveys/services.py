@@ -44,10 +44,13 @@ def invite(appointment: Appointment, now: datetime.datetime | None = None) -> Ti
 
 
 def by_meeting_token(token: str) -> Ticket | None:
+    """The ticket of the meeting behind a meeting link. The page asks for it the moment the
+    meeting ends, possibly before the end's signal has made it: then it is made here."""
     appointment = booking.by_meeting_token(token)
     if appointment is None:
         return None
-    return Ticket.objects.filter(appointment=appointment).select_related("appointment").first()
+    ticket = Ticket.objects.filter(appointment=appointment).select_related("appointment").first()
+    return ticket or invite(appointment)
 
 
 def by_token(token: str) -> Ticket | None:
@@ -98,9 +101,10 @@ def send_follow_ups(now: datetime.datetime) -> int:
     for ticket_id in list(due.values_list("pk", flat=True)):
         token = new_token()
         with transaction.atomic():
-            claimed = Ticket.objects.filter(pk=ticket_id, follow_up_sent_at=None).update(
-                follow_up_sent_at=now, token_hash=hash_token(token)
-            )
+            # Re-checked at the claim: the citizen may have answered since the list was read.
+            claimed = Ticket.objects.filter(
+                pk=ticket_id, follow_up_sent_at=None, answered_at=None, expires_at__gt=now
+            ).update(follow_up_sent_at=now, token_hash=hash_token(token))
             if not claimed:
                 continue
             ticket = Ticket.objects.select_related("appointment__unit", "appointment__service").get(

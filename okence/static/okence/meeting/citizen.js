@@ -4,6 +4,7 @@
 import { Call } from "./call.js";
 import { MessageList, sendForm } from "./chat.js";
 import { Media } from "./media.js";
+import { FolderPanel } from "./shared-folder.js";
 import { Signalling } from "./signalling.js";
 import { $, announce, expose, note, readStrings, showState, watchConnection, wireStage } from "./ui.js";
 
@@ -99,6 +100,9 @@ function finish(byOfficial) {
     sessionStorage.removeItem(STORAGE_KEY);
   } catch {}
   go("ended", byOfficial ? text.ended : text.over);
+  // The page turns into the survey (guide §3): it opens once the official has ended the meeting.
+  const survey = document.getElementById("meeting").dataset.surveyUrl;
+  if (byOfficial && survey) window.location.assign(survey);
 }
 
 function paused() {
@@ -178,6 +182,7 @@ $("knock-again").addEventListener("click", () => {
   knock();
 });
 sendForm($("chat-form"), (message) => socket.send({ type: "chat", text: message }), text.notSent);
+new FolderPanel($("folder-panel"), text, "citizen").listen(socket);
 expose(call);
 
 go("prejoin");

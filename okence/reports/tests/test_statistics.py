@@ -1,0 +1,674 @@
+"""The statistics, counted from a known set of appointments, rooms and survey answers.
+
+Two units: Domžale (Ana and Marko; the general-information service and certificates) and
+Ljutomer (Janez; identity documents). The clock stands on Monday 7 December 2026; the meetings
+took place in the week before, one booking is for Tuesday 8 December, and one meeting long
+before (20 November) lies outside the period. Every figure below is worked out by hand from the
+table ``APPOINTMENTS``.
+"""
+
+import csv
+import datetime
+import io
+import json
+import re
+from html import unescape
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from okence.booking.models import Appointment, Status
+from okence.conftest import LJUBLJANA, make_official
+from okence.meetings.models import Room
+from okence.offices.models import Service, Unit
+from okence.reports import statistics
+from okence.reports.statistics import Filters
+from okence.surveys.models import Answer
+from okence.tokens import hash_token, new_token
+
+FIRST, LAST = datetime.date(2026, 11, 30), datetime.date(2026, 12, 11)
+PERIOD = {"first_day": FIRST.isoformat(), "last_day": LAST.isoformat()}
+C, NS, X, E, OK, H = (
+    Status.COMPLETED,
+    Status.NO_SHOW,
+    Status.CANCELLED,
+    Status.EXPIRED,
+    Status.CONFIRMED,
+    Status.HELD,
+)
+
+# (key, day, "HH:MM" local, service, official, status, wait seconds, meeting seconds, rating,
+#  comment). Services: "info" and "cert" at Domžale, "docs" at Ljutomer. A completed meeting's
+# citizen knocks ``wait`` seconds before being admitted at the start, and the meeting lasts
+# ``meeting`` seconds.
+APPOINTMENTS = [
+    ("old", "2026-11-20", "09:00", "info", "ana", C, 60, 300, 1, "Stara pripomba."),
+    ("d1", "2026-11-30", "08:00", "info", "ana", C, 240, 1200, 5, "Vse je bilo odlično."),
+    ("d2", "2026-11-30", "09:00", "cert", "marko", C, 120, 1800, 4, ""),
+    ("d3", "2026-12-01", "10:00", "info", "marko", C, 600, 600, 2, "Zvok je bil slab."),
+    ("d4", "2026-12-02", "08:00", "info", "ana", NS, None, None, None, None),
+    ("d5", "2026-12-02", "14:00", "cert", "ana", X, None, None, None, None),
+    ("d6", "2026-12-03", "11:00", "info", "ana", E, None, None, None, None),
+    ("d7", "2026-12-03", "11:30", "cert", "marko", E, None, None, None, None),
+    ("d8", "2026-12-08", "09:00", "info", "ana", OK, None, None, None, None),
+    ("d9", "2026-12-08", "10:00", "info", "ana", H, None, None, None, None),
+    ("l1", "2026-11-30", "08:00", "docs", "janez", C, 180, 2400, 3, "Ljutomerski komentar."),
+    ("l2", "2026-12-01", "09:00", "docs", "janez", NS, None, None, None, None),
+    ("l3", "2026-12-01", "10:00", "docs", "janez", X, None, None, None, None),
+    ("l4", "2026-12-02", "08:30", "docs", "janez", C, 300, 1200, None, None),
+]
+COMMENTS = [row[9] for row in APPOINTMENTS if row[9]]
+
+
+def personal(key: str) -> dict:
+    number = [row[0] for row in APPOINTMENTS].index(key)
+    return {
+        "name": f"Meščan Zasebnik{number:02d}",
+        "email": f"mescan.zasebnik{number:02d}@example.si",
+        "phone": f"041 555 {number:03d}",
+        "notes": f"Zasebna opomba številka {number:02d}.",
+    }
+
+
+PERSONAL_STRINGS = [value for row in APPOINTMENTS for value in personal(row[0]).values()]
+
+
+@pytest.fixture
+def world(clock, unit, service, ana, marko):
+    """The two units, their services and officials, and every appointment of the table."""
+    ljutomer = Unit.objects.create(name="Upravna enota Ljutomer", slug="ljutomer")
+    cert = Service.objects.create(unit=unit, name="Potrdila iz evidenc", slug="potrdila")
+    docs = Service.objects.create(unit=ljutomer, name="Osebni dokumenti", slug="dokumenti")
+    janez = make_official(ljutomer, docs, "janez", "Janez")
+    services = {"info": service, "cert": cert, "docs": docs}
+    officials = {"ana": ana, "marko": marko, "janez": janez}
+    now = timezone.now()
+    made = {}
+    for key, day, time, service_key, who, status, wait, meeting, rating, comment in APPOINTMENTS:
+        start = datetime.datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=LJUBLJANA)
+        chosen = services[service_key]
+        appointment = Appointment.objects.create(
+            unit=chosen.unit,
+            service=chosen,
+            official=officials[who],
+            status=status,
+            start=start,
+            end=start + datetime.timedelta(minutes=45),
+            language="sl",
+            hold_token_hash=hash_token(new_token()),
+            hold_expires_at=now + datetime.timedelta(minutes=5) if status == H else None,
+            meeting_token_hash=None if status in (H, E) else hash_token(new_token()),
+            created_at=start - datetime.timedelta(days=2),
+            **personal(key),
+        )
+        if status == C:
+            admitted = start
+            Room.objects.create(
+                appointment=appointment,
+                display_name=personal(key)["name"],
+                first_knocked_at=admitted - datetime.timedelta(seconds=wait),
+                knocked_at=admitted - datetime.timedelta(seconds=wait),
+                admitted_at=admitted,
+                ended_at=admitted + datetime.timedelta(seconds=meeting),
+            )
+        if status == NS:  # waited a while, never admitted: no waiting time counted
+            Room.objects.create(
+                appointment=appointment,
+                first_knocked_at=start - datetime.timedelta(minutes=2),
+                ended_at=start + datetime.timedelta(minutes=20),
+            )
+        if rating is not None:
+            Answer.objects.create(
+                unit=chosen.unit,
+                service=chosen,
+                official=officials[who],
+                meeting_day=start.date(),
+                rating=rating,
+                comment=comment,
+            )
+        made[key] = appointment
+    return {
+        "domzale": unit,
+        "ljutomer": ljutomer,
+        "services": services,
+        "officials": officials,
+        "appointments": made,
+    }
+
+
+def days(first: datetime.date, last: datetime.date, counts: dict[str, int]):
+    found = []
+    day = first
+    while day <= last:
+        found.append((day, counts.get(day.isoformat(), 0)))
+        day += datetime.timedelta(days=1)
+    return found
+
+
+def figures(report) -> dict:
+    return {
+        "booked": report.booked,
+        "not_confirmed": report.not_confirmed,
+        "cancelled": report.cancelled,
+        "completed": report.completed,
+        "no_shows": report.no_shows,
+        "median_wait": report.median_wait_seconds,
+        "median_meeting": report.median_meeting_seconds,
+        "answers": report.answers,
+        "response_rate": report.response_rate,
+        "average": report.average_rating,
+        "ratings": report.rating_counts,
+        "by_weekday": report.by_weekday,
+        "by_hour": report.by_hour,
+    }
+
+
+def ratings(**counts) -> dict[int, int]:
+    return {value: counts.get(f"r{value}", 0) for value in range(1, 6)}
+
+
+def all_units(world) -> frozenset[int]:
+    return frozenset([world["domzale"].pk, world["ljutomer"].pk])
+
+
+# The figures, straight from statistics.report.
+
+
+def test_the_whole_period_of_both_units(world):
+    report = statistics.report(Filters(FIRST, LAST, all_units(world)))
+
+    assert figures(report) == {
+        "booked": 10,  # 5 completed, 2 no-shows, 2 cancelled, 1 confirmed; not held or expired
+        "not_confirmed": 2,
+        "cancelled": 2,
+        "completed": 5,
+        "no_shows": 2,
+        "median_wait": 240.0,  # 120, 180, 240, 300, 600
+        "median_meeting": 1200.0,  # 600, 1200, 1200, 1800, 2400
+        "answers": 4,
+        "response_rate": 0.8,
+        "average": 3.5,
+        "ratings": ratings(r2=1, r3=1, r4=1, r5=1),
+        "by_weekday": [3, 4, 3, 0, 0, 0, 0],
+        "by_hour": {8: 4, 9: 3, 10: 2, 14: 1},  # local hours, not UTC
+    }
+    assert report.by_day == days(
+        FIRST, LAST, {"2026-11-30": 3, "2026-12-01": 3, "2026-12-02": 3, "2026-12-08": 1}
+    )
+
+
+def test_one_unit(world):
+    report = statistics.report(Filters(FIRST, LAST, frozenset([world["domzale"].pk])))
+
+    assert figures(report) == {
+        "booked": 6,
+        "not_confirmed": 2,
+        "cancelled": 1,
+        "completed": 3,
+        "no_shows": 1,
+        "median_wait": 240.0,  # 120, 240, 600
+        "median_meeting": 1200.0,  # 600, 1200, 1800
+        "answers": 3,
+        "response_rate": 1.0,
+        "average": 3.67,
+        "ratings": ratings(r2=1, r4=1, r5=1),
+        "by_weekday": [2, 2, 2, 0, 0, 0, 0],
+        "by_hour": {8: 2, 9: 2, 10: 1, 14: 1},
+    }
+    assert report.by_day == days(
+        FIRST, LAST, {"2026-11-30": 2, "2026-12-01": 1, "2026-12-02": 2, "2026-12-08": 1}
+    )
+
+
+def test_one_service(world):
+    info = world["services"]["info"]
+    report = statistics.report(Filters(FIRST, LAST, all_units(world), service_id=info.pk))
+
+    assert figures(report) == {
+        "booked": 4,
+        "not_confirmed": 1,
+        "cancelled": 0,
+        "completed": 2,
+        "no_shows": 1,
+        "median_wait": 420.0,  # 240, 600
+        "median_meeting": 900.0,  # 600, 1200
+        "answers": 2,
+        "response_rate": 1.0,
+        "average": 3.5,
+        "ratings": ratings(r2=1, r5=1),
+        "by_weekday": [1, 2, 1, 0, 0, 0, 0],
+        "by_hour": {8: 2, 9: 1, 10: 1},
+    }
+    assert report.by_day == days(
+        FIRST, LAST, {"2026-11-30": 1, "2026-12-01": 1, "2026-12-02": 1, "2026-12-08": 1}
+    )
+
+
+def test_one_official(world):
+    marko = world["officials"]["marko"]
+    report = statistics.report(Filters(FIRST, LAST, all_units(world), official_id=marko.pk))
+
+    assert figures(report) == {
+        "booked": 2,
+        "not_confirmed": 1,
+        "cancelled": 0,
+        "completed": 2,
+        "no_shows": 0,
+        "median_wait": 360.0,  # 120, 600
+        "median_meeting": 1200.0,  # 600, 1800
+        "answers": 2,
+        "response_rate": 1.0,
+        "average": 3.0,
+        "ratings": ratings(r2=1, r4=1),
+        "by_weekday": [1, 1, 0, 0, 0, 0, 0],
+        "by_hour": {9: 1, 10: 1},
+    }
+
+
+def test_a_shorter_period(world):
+    first, last = datetime.date(2026, 12, 1), datetime.date(2026, 12, 2)
+    report = statistics.report(Filters(first, last, all_units(world)))
+
+    assert figures(report) == {
+        "booked": 6,
+        "not_confirmed": 0,
+        "cancelled": 2,
+        "completed": 2,
+        "no_shows": 2,
+        "median_wait": 450.0,  # 300, 600
+        "median_meeting": 900.0,  # 600, 1200
+        "answers": 1,
+        "response_rate": 0.5,
+        "average": 2.0,
+        "ratings": ratings(r2=1),
+        "by_weekday": [0, 3, 3, 0, 0, 0, 0],
+        "by_hour": {8: 2, 9: 1, 10: 2, 14: 1},
+    }
+    assert report.by_day == [(first, 3), (last, 3)]
+
+
+def test_filters_combine(world):
+    ana = world["officials"]["ana"]
+    cert = world["services"]["cert"]
+    report = statistics.report(
+        Filters(FIRST, LAST, frozenset([world["domzale"].pk]), cert.pk, ana.pk)
+    )
+    assert (report.booked, report.cancelled, report.completed, report.answers) == (1, 1, 0, 0)
+    assert report.response_rate is None and report.average_rating is None
+    assert report.median_wait_seconds is None and report.median_meeting_seconds is None
+
+
+def test_an_empty_period_has_no_averages(world):
+    day = datetime.date(2026, 12, 5)  # a Saturday
+    report = statistics.report(Filters(day, day, all_units(world)))
+    assert figures(report) == {
+        "booked": 0,
+        "not_confirmed": 0,
+        "cancelled": 0,
+        "completed": 0,
+        "no_shows": 0,
+        "median_wait": None,
+        "median_meeting": None,
+        "answers": 0,
+        "response_rate": None,
+        "average": None,
+        "ratings": ratings(),
+        "by_weekday": [0] * 7,
+        "by_hour": {},
+    }
+    assert report.by_day == [(day, 0)]
+
+
+def test_comments_only_of_the_given_units(world):
+    filters = Filters(FIRST, LAST, all_units(world))
+    own = statistics.comments(filters, frozenset([world["domzale"].pk]))
+    assert sorted(c["comment"] for c in own) == ["Vse je bilo odlično.", "Zvok je bil slab."]
+    assert statistics.comments(filters, frozenset()) == []
+
+
+# Who reads what.
+
+User = get_user_model()
+
+
+def page(client, **query):
+    return client.get(reverse("reports:overview"), PERIOD | query)
+
+
+def shown(response) -> dict[str, str]:
+    html = response.content.decode()
+    return {
+        name: unescape(value).strip()
+        for name, value in re.findall(r'data-figure="([a-z_]+)">([^<]*)<', html)
+    }
+
+
+def unit_choices(response) -> set[str]:
+    form = response.context["form"]
+    return {str(label) for value, label in form.fields["unit"].choices if value}
+
+
+@pytest.fixture
+def unit_admin(world):
+    """Ana also administers Domžale."""
+    ana = world["officials"]["ana"]
+    ana.administers.add(world["domzale"])
+    return ana.user
+
+
+@pytest.fixture
+def organisation_admin(world):
+    user = User.objects.create_user("urska", "urska@example.si", "x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_all_units"))
+    return user
+
+
+def test_a_unit_administrator_sees_only_their_unit(client, unit_admin):
+    client.force_login(unit_admin)
+
+    response = page(client)
+
+    assert response.status_code == 200
+    assert unit_choices(response) == {"Upravna enota Domžale"}
+    assert {str(label) for _, label in response.context["form"].fields["official"].choices} == {
+        "Vse",
+        "Ana Test",
+        "Marko Test",
+    }
+    assert shown(response) | {"median_wait": "", "median_meeting": "", "average_rating": ""} == {
+        "booked": "6",
+        "completed": "3",
+        "no_shows": "1",
+        "cancelled": "1",
+        "not_confirmed": "2",
+        "median_wait": "",
+        "median_meeting": "",
+        "answers": "3",
+        "response_rate": "100 %",
+        "average_rating": "",
+    }
+    assert shown(response)["median_wait"] == "4,0 min"
+    assert shown(response)["median_meeting"] == "20 min"
+    assert shown(response)["average_rating"] == "3,67 / 5"
+    html = response.content.decode()
+    assert "Vse je bilo odlično." in html and "Zvok je bil slab." in html
+    assert "Stara pripomba." not in html  # outside the period
+    assert "Ljutomer" not in html and "Ljutomerski komentar." not in html
+    assert "Osebni dokumenti" not in html and "Janez" not in html
+
+
+def test_a_unit_administrator_cannot_ask_for_another_unit(client, unit_admin, world):
+    client.force_login(unit_admin)
+    others = {
+        "unit": world["ljutomer"].pk,
+        "service": world["services"]["docs"].pk,
+        "official": world["officials"]["janez"].pk,
+    }
+    for name, value in others.items():
+        response = page(client, **{name: value})
+        assert response.status_code == 400, name
+        assert "report" not in response.context
+        assert shown(response) == {}
+        assert "Ljutomerski komentar." not in response.content.decode()
+        query = PERIOD | {name: value}
+        assert client.get(reverse("reports:csv"), query).status_code == 404
+        chart = reverse("reports:chart", args=["outcomes"])
+        assert client.get(chart, query).status_code == 404
+
+
+def test_an_organisation_administrator_sees_every_unit_but_no_comments(
+    client, organisation_admin, world
+):
+    client.force_login(organisation_admin)
+
+    everything = page(client)
+    ljutomer = page(client, unit=world["ljutomer"].pk)
+
+    assert everything.status_code == ljutomer.status_code == 200
+    assert unit_choices(everything) == {"Upravna enota Domžale", "Upravna enota Ljutomer"}
+    assert shown(everything)["booked"] == "10" and shown(everything)["answers"] == "4"
+    assert shown(ljutomer)["booked"] == "4" and shown(ljutomer)["answers"] == "1"
+    assert shown(ljutomer)["completed"] == "2" and shown(ljutomer)["average_rating"] == "3,00 / 5"
+    for response in (everything, ljutomer):
+        html = response.content.decode()
+        assert not any(comment in html for comment in COMMENTS)
+        assert 'class="comments"' not in html
+
+
+def test_an_organisation_administrator_reads_the_comments_of_units_they_administer(
+    client, organisation_admin, world
+):
+    janez = world["officials"]["janez"]
+    janez.administers.add(world["ljutomer"])
+    janez.user.user_permissions.add(Permission.objects.get(codename="view_all_units"))
+    client.force_login(janez.user)
+
+    html = page(client).content.decode()
+
+    assert "Ljutomerski komentar." in html
+    assert "Vse je bilo odlično." not in html and "Zvok je bil slab." not in html
+    domzale = page(client, unit=world["domzale"].pk)
+    assert shown(domzale)["booked"] == "6"
+    assert 'class="comments"' not in domzale.content.decode()
+
+
+def test_a_superuser_sees_every_unit_but_no_comments(client, world):
+    admin = User.objects.create_superuser("admin", "admin@example.si", "x")
+    client.force_login(admin)
+    response = page(client)
+    assert response.status_code == 200
+    assert shown(response)["booked"] == "10"
+    assert not any(comment in response.content.decode() for comment in COMMENTS)
+
+
+def test_a_plain_official_and_anonymous_are_kept_out(client, world):
+    urls = [
+        reverse("reports:overview"),
+        reverse("reports:csv"),
+        reverse("reports:chart", args=["ratings"]),
+    ]
+    for url in urls:
+        response = client.get(url, PERIOD)
+        assert response.status_code == 302 and "/prijava/" in response["Location"], url
+    client.force_login(world["officials"]["marko"].user)  # serves Domžale, administers nothing
+    for url in urls:
+        assert client.get(url, PERIOD).status_code == 404, url
+    inactive = world["officials"]["janez"].user
+    world["officials"]["janez"].administers.add(world["ljutomer"])
+    inactive.is_active = False
+    inactive.save()
+    client.force_login(inactive)
+    assert client.get(urls[0], PERIOD).status_code in (302, 404)
+
+
+def test_a_wrong_period_is_refused(client, unit_admin):
+    client.force_login(unit_admin)
+    backwards = page(client, first_day=LAST.isoformat(), last_day=FIRST.isoformat())
+    assert backwards.status_code == 400 and shown(backwards) == {}
+    too_long = page(client, first_day="2024-01-01")
+    assert too_long.status_code == 400
+    assert page(client, first_day="kmalu").status_code == 400
+
+
+# The page's charts and tables.
+
+
+def test_the_page_has_alt_texts_tables_and_working_charts(client, unit_admin):
+    client.force_login(unit_admin)
+    html = page(client).content.decode()
+
+    images = re.findall(r"<img [^>]*>", html)
+    assert len(images) == 3
+    for image in images:
+        assert re.search(r'alt="[^"]{20,}"', image), image
+        source = unescape(re.search(r'src="([^"]*)"', image).group(1))
+        assert source.startswith("/statistika/grafi/"), image
+        chart = client.get(source)
+        assert chart.status_code == 200, source
+        assert chart["Content-Type"] == "image/svg+xml"
+    assert html.count("<table") >= 5
+    assert html.count("<caption>") >= 4
+    assert '<th scope="row">ponedeljek</th><td>2</td>' in html  # by weekday
+    assert '<th scope="row">8:00</th><td>2</td>' in html  # by hour
+    assert "<td>30. 11. 2026</td><td>2</td>" in html  # per day
+    assert '<td data-rating="5">1</td>' in html
+
+
+@pytest.mark.parametrize("name", ["over-time", "ratings", "outcomes"])
+def test_charts_are_svg_without_running_scripts(client, unit_admin, name):
+    client.force_login(unit_admin)
+    for query in (PERIOD, {"first_day": "2026-12-05", "last_day": "2026-12-05"}):
+        response = client.get(reverse("reports:chart", args=[name]), query)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/svg+xml"
+        svg = response.content.decode()
+        assert svg.lstrip().startswith("<svg")
+        for tag in re.findall(r"<script[^>]*>", svg):
+            assert "src=" not in tag and "href" not in tag, tag  # pygal js=[]: no external code
+        # Opened on its own, the inline pygal config could not run either: the CSP has no
+        # 'unsafe-inline' for scripts.
+        policy = response["Content-Security-Policy"]
+        script_src = re.search(r"script-src([^;]*)", policy).group(1)
+        assert "'unsafe-inline'" not in script_src
+        assert not any(comment in svg for comment in COMMENTS)
+
+
+def test_an_unknown_chart_is_not_found(client, unit_admin):
+    client.force_login(unit_admin)
+    assert client.get(reverse("reports:chart", args=["names"]), PERIOD).status_code == 404
+
+
+# Exports.
+
+
+def test_the_csv_has_the_figures_and_nothing_personal(client, unit_admin):
+    client.force_login(unit_admin)
+
+    response = client.get(reverse("reports:csv"), PERIOD)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "okence-2026-11-30-2026-12-11.csv" in response["Content-Disposition"]
+    text = response.content.decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["metric", "value"]
+    values = dict(rows[1:])
+    assert {key: values[key] for key in list(values)[:11]} == {
+        "appointments_booked": "6",
+        "holds_not_confirmed": "2",
+        "cancelled": "1",
+        "completed": "3",
+        "no_shows": "1",
+        "median_waiting_seconds": "240.0",
+        "median_meeting_seconds": "1200.0",
+        "survey_answers": "3",
+        "survey_response_rate": "1.0",
+        "average_rating": "3.67",
+        "ratings.1": "0",
+    }
+    assert [values[f"ratings.{n}"] for n in range(1, 6)] == ["0", "1", "0", "1", "1"]
+    assert values["appointments_booked.2026-11-30"] == "2"
+    assert values["appointments_booked.2026-12-08"] == "1"
+    assert len([key for key in values if key.startswith("appointments_booked.")]) == 12
+    for secret in PERSONAL_STRINGS + COMMENTS:
+        assert secret not in text, secret
+    assert "Ana" not in text and "Marko" not in text
+
+
+def test_the_csv_of_an_organisation_administrator_covers_every_unit(client, organisation_admin):
+    client.force_login(organisation_admin)
+    text = client.get(reverse("reports:csv"), PERIOD).content.decode()
+    values = dict(list(csv.reader(io.StringIO(text)))[1:])
+    assert values["appointments_booked"] == "10" and values["survey_answers"] == "4"
+    for secret in PERSONAL_STRINGS + COMMENTS:
+        assert secret not in text, secret
+
+
+def open_data_schema() -> dict:
+    from django.conf import settings
+
+    return json.loads((settings.BASE_DIR / "docs" / "open-data.schema.json").read_text())
+
+
+def check_by_hand(body: dict, schema: dict) -> None:
+    """What the schema says, without a validator library: keys, types, no extra keys."""
+    assert set(body) == set(schema["required"])
+    assert isinstance(body["schema"], str) and isinstance(body["generated_at"], str)
+    datetime.datetime.fromisoformat(body["generated_at"])
+    assert isinstance(body["year"], int) and isinstance(body["items"], list)
+    item_schema = schema["properties"]["items"]["items"]
+    assert item_schema["additionalProperties"] is False
+    numbers = (int, float)
+    for item in body["items"]:
+        assert set(item) == set(item_schema["required"]) == set(item_schema["properties"])
+        assert isinstance(item["unit"], str) and isinstance(item["unit_name"], str)
+        assert re.fullmatch(r"[0-9]{4}-[0-9]{2}", item["month"])
+        for key in ("appointments_booked", "holds_not_confirmed", "cancelled", "completed"):
+            assert isinstance(item[key], int) and not isinstance(item[key], bool)
+            assert item[key] >= 0
+        for key in ("no_shows", "survey_answers"):
+            assert isinstance(item[key], int) and item[key] >= 0
+        for key in ("median_waiting_seconds", "median_meeting_seconds", "survey_response_rate"):
+            assert item[key] is None or isinstance(item[key], numbers)
+        assert item["average_rating"] is None or 1 <= item["average_rating"] <= 5
+        assert set(item["ratings"]) == {"1", "2", "3", "4", "5"}
+        assert all(isinstance(count, int) for count in item["ratings"].values())
+
+
+def test_the_open_data_is_public_valid_and_anonymous(client, world):
+    response = client.get(reverse("reports:open_data"), {"leto": "2026"})
+
+    assert response.status_code == 200
+    assert "public" in response["Cache-Control"]
+    text = response.content.decode()
+    body = json.loads(text)
+    schema = open_data_schema()
+    check_by_hand(body, schema)
+    try:
+        import jsonschema
+    except ImportError:  # the hand check above is then the only one
+        pass
+    else:
+        validator = jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
+        assert list(validator.iter_errors(body)) == []
+    assert body["year"] == 2026
+    assert body["schema"].endswith(reverse("reports:open_data_schema"))
+    assert len(body["items"]) == 12 * 2  # every month up to December, for both units
+    items = {(item["unit"], item["month"]): item for item in body["items"]}
+    assert items[("domzale", "2026-11")] | {"generated": None} == {
+        "unit": "domzale",
+        "unit_name": "Upravna enota Domžale",
+        "month": "2026-11",
+        "appointments_booked": 3,
+        "holds_not_confirmed": 0,
+        "cancelled": 0,
+        "completed": 3,
+        "no_shows": 0,
+        "median_waiting_seconds": 120.0,  # 60, 120, 240
+        "median_meeting_seconds": 1200.0,  # 300, 1200, 1800
+        "survey_answers": 3,
+        "survey_response_rate": 1.0,
+        "average_rating": 3.33,
+        "ratings": {"1": 1, "2": 0, "3": 0, "4": 1, "5": 1},
+        "generated": None,
+    }
+    december = items[("domzale", "2026-12")]  # up to today, 7 December: not the 8th
+    assert (december["appointments_booked"], december["holds_not_confirmed"]) == (3, 2)
+    assert items[("ljutomer", "2026-12")]["appointments_booked"] == 3
+    assert items[("ljutomer", "2026-01")]["appointments_booked"] == 0
+    for secret in PERSONAL_STRINGS + COMMENTS:
+        assert secret not in text, secret
+    assert "Ana" not in text and "Janez" not in text
+
+    schema_response = client.get(reverse("reports:open_data_schema"))
+    assert schema_response.status_code == 200 and schema_response.json() == schema
+
+
+def test_the_open_data_refuses_impossible_years(client, world):
+    for year in ("2027", "1999", "lani"):
+        assert client.get(reverse("reports:open_data"), {"leto": year}).status_code == 404
