@@ -391,7 +391,7 @@ def test_a_unit_administrator_sees_only_their_unit(client, unit_admin):
         "average_rating": "",
     }
     assert shown(response)["median_wait"] == "4,0 min"
-    assert shown(response)["median_meeting"] == "20 min"
+    assert shown(response)["median_meeting"] == "20,0 min"
     assert shown(response)["average_rating"] == "3,67 / 5"
     html = response.content.decode()
     assert "Vse je bilo odlično." in html and "Zvok je bil slab." in html
