@@ -17,7 +17,8 @@ class Room(models.Model):
         Appointment, models.CASCADE, related_name="room", verbose_name=_("appointment")
     )
     display_name = models.CharField(_("name shown"), max_length=80, blank=True)
-    citizen_connection = models.CharField(max_length=64, blank=True, editable=False)
+    # A channel name: up to 100 characters (the Redis layer's are 74).
+    citizen_connection = models.CharField(max_length=100, blank=True, editable=False)
     first_knocked_at = models.DateTimeField(_("first entered the waiting room"), null=True)
     knocked_at = models.DateTimeField(_("in the waiting room since"), null=True)
     admitted_at = models.DateTimeField(_("admitted"), null=True)

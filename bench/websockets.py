@@ -1,0 +1,560 @@
+"""Benchmark: 2,000 idle meeting sockets on one uvicorn worker, and the signalling relay under them.
+
+One uvicorn process serves ``okence.asgi:application`` as in production (``python -m uvicorn``,
+uvicorn's default WebSocket implementation, permessage-deflate on, keepalive pings every 20 s),
+on a throwaway SQLite database and the in-memory channel layer (the embedded default: no
+REDIS_URL). The data: 1 unit, 1 service, 1 official with a signed-in session, 2,000 confirmed
+appointments, each with its own meeting token, and one more appointment, open now, for the
+measured pair.
+
+In one run:
+
+1. The server's resident memory (VmRSS of /proc/<pid>/status) before any socket.
+2. Baseline: the citizen of the pair knocks, the official admits, and the citizen sends
+   ``signal`` candidates with a timestamp inside the candidate string; the official's socket
+   receives them. 500 samples, paced under the 20 messages/s per-socket limit → p50/p99.
+3. 2,000 citizen sockets are opened in batches of 100 and held idle (the hello only, no knock).
+   The server's RSS with them, and its CPU time (utime+stime of /proc/<pid>/stat) over 10 s of
+   idleness.
+4. The same relay measurement under the 2,000 idle sockets.
+
+Targets: the 2,000 idle sockets all held with the server's RSS under 300 MB and its CPU under one
+core (idle should be near 0); relay p99 under 50 ms with them. Exits 1 when a target is missed.
+
+    .venv/bin/python bench/websockets.py
+    .venv/bin/python bench/websockets.py --connections 5000 --samples 1000
+
+The benchmark client (this process) runs on the same machine and its CPU use competes with the
+server's; the 1-minute load average is printed next to the figures.
+"""
+
+import sys
+from pathlib import Path
+
+# This file is bench/websockets.py: run as a script, bench/ comes first on sys.path and the
+# module would shadow the websockets library it uses. Take bench/ off the path before importing.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.request  # noqa: E402
+
+ROOT = HERE.parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+MESSAGE_TIMEOUT = 10  # seconds for one relayed message before the run is called failed
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=2_000, help="idle sockets (2,000)")
+    parser.add_argument("--samples", type=int, default=500, help="relayed signals per run (500)")
+    parser.add_argument(
+        "--rate", type=float, default=18.0, help="signals a second (18; the limit is 20)"
+    )
+    parser.add_argument("--batch", type=int, default=100, help="sockets opened at once (100)")
+    parser.add_argument("--idle-seconds", type=float, default=10.0, help="CPU window (10 s)")
+    parser.add_argument("--target-rss-mb", type=float, default=300.0, help="RSS target (300 MB)")
+    parser.add_argument(
+        "--target-cpu", type=float, default=100.0, help="idle CPU target, %% of a core (100)"
+    )
+    parser.add_argument("--target-p99-ms", type=float, default=50.0, help="relay p99 (50 ms)")
+    parser.add_argument(
+        "--compression",
+        choices=["deflate", "none"],
+        default="deflate",
+        help="permessage-deflate on the client sockets, as browsers do (deflate)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        help="serve with REDIS_URL (Redis channel layer and cache) instead of the embedded "
+        "in-memory layer; that Redis database is flushed before and after",
+    )
+    parser.add_argument("--setup", metavar="DIR", help=argparse.SUPPRESS)  # the data, see below
+    return parser.parse_args(argv)
+
+
+# --- the data: run as a child process in the server's environment (``--setup DIR``) -------------
+
+
+def create_data(folder: Path, connections: int) -> None:
+    """Unit, service, official with a session; appointments; tokens to ``folder``."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from okence.booking.models import Appointment, Status
+    from okence.offices.models import Official, Service, Unit
+    from okence.tokens import hash_token, new_token
+
+    unit = Unit.objects.create(name="Upravna enota Bench", slug="bench")
+    service = Service.objects.create(unit=unit, name="Splošne informacije", slug="splosne")
+    user = get_user_model().objects.create_user(
+        "official", "official@example.si", None, first_name="Official", is_staff=True
+    )
+    official = Official.objects.create(user=user)
+    official.units.add(unit)
+    official.services.add(service)
+
+    now = timezone.now()
+    half_hour = datetime.timedelta(minutes=30)
+
+    def appointment(start, token, i):
+        return Appointment(
+            unit=unit,
+            service=service,
+            official=official,
+            status=Status.CONFIRMED,
+            start=start,
+            end=start + half_hour,
+            name=f"Citizen {i}",
+            email=f"citizen{i}@example.si",
+            phone="+386 1 000 0000",
+            hold_token_hash=hash_token(new_token()),
+            meeting_token_hash=hash_token(token),
+            created_at=now,
+            confirmed_at=now,
+        )
+
+    # The idle ones lie on the official's 30-minute grid from tomorrow (never overlapping, as
+    # the database demands); their rooms are not open, which a hello does not need.
+    tomorrow = (now + datetime.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    tokens = [new_token() for _ in range(connections)]
+    Appointment.objects.bulk_create(
+        [appointment(tomorrow + i * half_hour, token, i) for i, token in enumerate(tokens)],
+        batch_size=500,
+    )
+    # The measured pair: starts in 5 minutes, so its room is open now.
+    pair_token = new_token()
+    pair = appointment(now + datetime.timedelta(minutes=5), pair_token, "pair")
+    pair.save()
+
+    client = Client()
+    client.force_login(user)
+    (folder / "tokens.txt").write_text("\n".join(tokens) + "\n")
+    (folder / "pair.json").write_text(
+        json.dumps(
+            {
+                "token": pair_token,
+                "public_id": str(pair.public_id),
+                "cookie": f"sessionid={client.cookies['sessionid'].value}",
+            }
+        )
+    )
+    connection.close()
+
+
+# --- the server process --------------------------------------------------------------------------
+
+
+def raise_open_files(needed: int) -> tuple[int, int]:
+    """Raise RLIMIT_NOFILE (inherited by the server) to at least ``needed`` if possible."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        try:  # only root may raise the hard limit
+            resource.setrlimit(resource.RLIMIT_NOFILE, (needed, needed))
+            soft, hard = needed, needed
+        except (ValueError, OSError):
+            pass
+    target = hard if hard == resource.RLIM_INFINITY else max(soft, hard)
+    if soft != target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def server_environment(folder: Path, redis_url: str | None) -> dict:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    return (
+        env
+        | {
+            "OKENCE_PROFILE": "test",
+            "OKENCE_VAR_DIR": str(folder),
+            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "okence.settings",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+        }
+        | ({"REDIS_URL": redis_url} if redis_url else {})
+    )
+
+
+def flush_redis(redis_url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    client.close()
+
+
+def run_checked(command: list[str], env: dict, what: str) -> None:
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if done.returncode:
+        sys.exit(f"{what} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+
+
+class Server:
+    def __init__(self, env: dict, folder: Path):
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.log_path = folder / "uvicorn.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "okence.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--lifespan",
+                    "off",
+                    "--log-level",
+                    "warning",
+                    "--backlog",
+                    "4096",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.pid = self.process.pid
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def wait_until_it_answers(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.process.poll() is not None:
+                sys.exit(f"uvicorn exited ({self.process.returncode}):\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.origin}/", timeout=2):
+                    return
+            except urllib.error.HTTPError:  # any HTTP answer: it serves
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    sys.exit(f"uvicorn did not answer HTTP in {seconds:g} s:\n{self.log_tail()}")
+                time.sleep(0.1)
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the whole process (all threads)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # fields 14 and 15 of stat
+
+    def open_files(self) -> int:
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+# --- the clients ---------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def candidate(sequence: int, sent_ns: int) -> str:
+    return json.dumps(
+        {
+            "type": "signal",
+            "candidate": {
+                "candidate": f"candidate:{sequence} 1 udp 2122260223 192.0.2.10 54400 typ host"
+                f" generation 0 ts {sent_ns}",
+                "sdpMid": "0",
+                "sdpMLineIndex": 0,
+                "usernameFragment": "bench",
+            },
+        }
+    )
+
+
+async def expect(websocket, kind: str, **fields) -> dict:
+    """The next message of this type (and these fields), skipping others; never an error."""
+    while True:
+        message = json.loads(await asyncio.wait_for(websocket.recv(), MESSAGE_TIMEOUT))
+        if message["type"] == "error":
+            raise RuntimeError(f"the server refused: {message}")
+        if message["type"] == kind and all(message.get(k) == v for k, v in fields.items()):
+            return message
+
+
+class Clients:
+    def __init__(self, server: Server, compression: str | None):
+        from websockets.asyncio.client import connect
+
+        self.connect_to = connect
+        self.server = server
+        self.compression = compression
+
+    def connect(self, path: str, **options):
+        return self.connect_to(
+            f"ws://127.0.0.1:{self.server.port}{path}",
+            origin=self.server.origin,
+            compression=self.compression,
+            proxy=None,
+            open_timeout=60,
+            **options,
+        )
+
+    async def pair(self, details: dict):
+        """The measured pair: the citizen knocks, the official admits; both sockets, in a call."""
+        official = await self.connect(
+            f"/ws/uradnik/sestanek/{details['public_id']}/",
+            additional_headers={"Cookie": details["cookie"]},
+        )
+        await expect(official, "hello")
+        citizen = await self.connect(f"/ws/sestanek/{details['token']}/")
+        await expect(citizen, "hello")
+        await citizen.send(json.dumps({"type": "knock", "name": "Bench"}))
+        await expect(citizen, "state", state="waiting")
+        await expect(official, "state", state="waiting")
+        await official.send(json.dumps({"type": "admit"}))
+        await expect(citizen, "state", state="admitted")
+        await expect(citizen, "peer", present=True)
+        await expect(official, "peer", present=True)
+        return citizen, official
+
+    async def idle(self, token: str):
+        websocket = await self.connect(f"/ws/sestanek/{token}/")
+        hello = await expect(websocket, "hello")
+        assert hello["role"] == "citizen", hello
+        return websocket
+
+
+async def relay_latencies(citizen, official, samples: int, rate: float) -> list[float]:
+    """Citizen → server → official, ms, from the timestamp inside each candidate string."""
+    loop = asyncio.get_running_loop()
+    interval = 1 / rate
+    started = loop.time()
+    latencies = []
+    for sequence in range(samples):
+        await asyncio.sleep(max(0.0, started + sequence * interval - loop.time()))
+        await citizen.send(candidate(sequence, time.perf_counter_ns()))
+        while True:
+            message = await expect(official, "signal")
+            words = message["candidate"]["candidate"].split()
+            if words[0] == f"candidate:{sequence}":
+                received = time.perf_counter_ns()
+                latencies.append((received - int(words[-1])) / 1e6)
+                break
+    return sorted(latencies)
+
+
+async def relay_run(server: Server, citizen, official, args) -> dict:
+    """One measured run: latency percentiles, and the server's CPU time per relayed signal."""
+    cpu_before = server.cpu_seconds()
+    latencies = await relay_latencies(citizen, official, args.samples, args.rate)
+    cpu = server.cpu_seconds() - cpu_before
+    return {
+        "samples": len(latencies),
+        "min": latencies[0],
+        "p50": percentile(latencies, 0.50),
+        "p99": percentile(latencies, 0.99),
+        "max": latencies[-1],
+        "cpu_ms_per_signal": 1000 * cpu / len(latencies),
+    }
+
+
+async def measure(server: Server, folder: Path, args) -> dict:
+    tokens = (folder / "tokens.txt").read_text().split()[: args.connections]
+    details = json.loads((folder / "pair.json").read_text())
+    clients = Clients(server, None if args.compression == "none" else args.compression)
+    report = {"rss_before": server.rss_mb()}
+
+    citizen, official = await clients.pair(details)
+    await relay_latencies(citizen, official, 20, args.rate)  # warm-up, not counted
+    report["baseline"] = await relay_run(server, citizen, official, args)
+    report["rss_pair"] = server.rss_mb()
+
+    held, failures = [], []
+    opening = time.perf_counter()
+    for first in range(0, len(tokens), args.batch):
+        batch = tokens[first : first + args.batch]
+        results = await asyncio.gather(
+            *(clients.idle(token) for token in batch), return_exceptions=True
+        )
+        for result in results:
+            (failures if isinstance(result, BaseException) else held).append(result)
+    report["open_seconds"] = time.perf_counter() - opening
+    report["opened"], report["failures"] = len(held), [repr(f) for f in failures[:5]]
+    report["failed"] = len(failures)
+
+    await asyncio.sleep(2)  # let the last handshakes' garbage settle
+    report["rss_idle"] = server.rss_mb()
+    report["server_fds"] = server.open_files()
+    cpu_before, wall_before = server.cpu_seconds(), time.monotonic()
+    await asyncio.sleep(args.idle_seconds)
+    cpu_after, wall_after = server.cpu_seconds(), time.monotonic()
+    report["idle_cpu_percent"] = 100 * (cpu_after - cpu_before) / (wall_after - wall_before)
+    report["idle_window"] = wall_after - wall_before
+
+    report["loaded"] = await relay_run(server, citizen, official, args)
+    report["rss_after"] = server.rss_mb()
+    report["still_open"] = sum(1 for websocket in held if websocket.state.name == "OPEN")
+    report["load"] = os.getloadavg()[0]
+
+    for first in range(0, len(held), args.batch):
+        await asyncio.gather(*(w.close() for w in held[first : first + args.batch]))
+    await citizen.close()
+    await official.close()
+    return report
+
+
+# --- verdict and output -------------------------------------------------------------------------
+
+
+def verdict(report: dict, args) -> dict[str, bool]:
+    return {
+        "held": report["opened"] == args.connections and report["still_open"] == args.connections,
+        "rss": report["rss_idle"] < args.target_rss_mb,
+        "cpu": report["idle_cpu_percent"] < args.target_cpu,
+        "p99": report["loaded"]["p99"] < args.target_p99_ms,
+    }
+
+
+def print_report(report: dict, args) -> None:
+    n = args.connections
+    ok = verdict(report, args)
+    mark = {True: "met", False: "MISSED"}
+    per_socket = (report["rss_idle"] - report["rss_pair"]) * 1024 / max(1, report["opened"])
+    print(
+        f"\nIdle meeting sockets and signalling relay — one uvicorn worker, SQLite, "
+        f"{'Redis' if args.redis_url else 'in-memory'} channel layer, "
+        f"client compression: {args.compression}"
+    )
+    print(f"{'':<34} {'idle sockets':>12} {'server RSS MB':>13}")
+    print(f"{'before any socket':<34} {0:>12,} {report['rss_before']:>13.1f}")
+    print(f"{'the pair, after the baseline':<34} {0:>12,} {report['rss_pair']:>13.1f}")
+    print(f"{'idle sockets held':<34} {report['opened']:>12,} {report['rss_idle']:>13.1f}")
+    print(
+        f"{'after the loaded relay run':<34} {report['still_open']:>12,} "
+        f"{report['rss_after']:>13.1f}"
+    )
+    print(
+        f"opened {report['opened']:,} of {n:,} in {report['open_seconds']:.1f} s "
+        f"({report['opened'] / report['open_seconds']:.0f}/s, batches of {args.batch}); "
+        f"failed: {report['failed']} {report['failures'] or ''}; "
+        f"{per_socket:.1f} KB RSS per idle socket; server fds {report['server_fds']:,}"
+    )
+    print(
+        f"server CPU while {report['opened']:,} sockets idle: {report['idle_cpu_percent']:.1f} % "
+        f"of one core over {report['idle_window']:.1f} s"
+    )
+    print(
+        f"\n{'relay citizen → official':<30} {'samples':>7} {'min ms':>7} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'max ms':>7} {'server CPU ms/signal':>20}"
+    )
+    for label, key in (("baseline, 0 idle sockets", "baseline"), (f"{n:,} idle sockets", "loaded")):
+        r = report[key]
+        print(
+            f"{label:<30} {r['samples']:>7} {r['min']:>7.2f} {r['p50']:>7.2f} {r['p99']:>7.2f} "
+            f"{r['max']:>7.2f} {r['cpu_ms_per_signal']:>20.2f}"
+        )
+    print(
+        f"\n{n:,} idle sockets held to the end: {report['still_open']:,} -> {mark[ok['held']]}"
+        f"\nRSS with them {report['rss_idle']:.1f} MB (target < {args.target_rss_mb:g} MB)"
+        f" -> {mark[ok['rss']]}"
+        f"\nidle CPU {report['idle_cpu_percent']:.1f} % of a core (target < {args.target_cpu:g} %)"
+        f" -> {mark[ok['cpu']]}"
+        f"\nrelay p99 with them {report['loaded']['p99']:.2f} ms (baseline "
+        f"{report['baseline']['p99']:.2f} ms; target < {args.target_p99_ms:g} ms)"
+        f" -> {mark[ok['p99']]}"
+    )
+    print(
+        f"load = {report['load']:.2f} (1-minute average at the end; {os.cpu_count()} CPUs, shared"
+        " with this benchmark's own client)"
+    )
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.setup:
+        create_data(Path(args.setup), args.connections)
+        return 0
+    if not 0 < args.rate <= 19:
+        sys.exit("--rate must be above 0 and at most 19 (the server allows 20 messages/s)")
+    limit = raise_open_files(2 * args.connections + 1_024)  # clients + server, with room
+    if limit[0] != resource.RLIM_INFINITY and limit[0] < args.connections + 512:
+        sys.exit(f"RLIMIT_NOFILE is {limit[0]}: too low for {args.connections} sockets")
+    folder = Path(tempfile.mkdtemp(prefix="okence-bench-ws-"))
+    server = None
+    try:
+        env = server_environment(folder, args.redis_url)
+        if args.redis_url:
+            flush_redis(args.redis_url)
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        run_checked([*manage, "migrate", "--no-input", "-v", "0"], env, "manage.py migrate")
+        setup = [sys.executable, __file__, "--setup", str(folder), "--connections"]
+        run_checked([*setup, str(args.connections)], env, "the data")
+        server = Server(env, folder)
+        server.wait_until_it_answers()
+        time.sleep(1)  # the first request's imports done, before the "before" RSS
+        print(
+            f"uvicorn pid {server.pid} on port {server.port}; RLIMIT_NOFILE {limit[0]}; "
+            f"{args.connections:,} sockets, {args.samples} samples at {args.rate:g}/s",
+            flush=True,
+        )
+        try:
+            report = asyncio.run(measure(server, folder, args))
+        except Exception:
+            print(f"--- uvicorn log (tail):\n{server.log_tail()}", file=sys.stderr)
+            raise
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+        if args.redis_url:
+            flush_redis(args.redis_url)
+    print_report(report, args)
+    return 0 if all(verdict(report, args).values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,351 @@
+"""A whole meeting across two server processes: the Redis channel layer and PostgreSQL, shared.
+
+At scale Okence runs several uvicorn workers; the citizen and the official may land on different
+ones. Two uvicorn subprocesses serve the test database (committed rows, ``transaction=True``)
+with REDIS_URL as their channel layer and cache. The citizen's socket is on worker A, the
+official's room socket and console on worker B: every step must cross from one process to the
+other through Redis (knock → the console and the official hear it; admit → the citizen is
+admitted; a quiet pause longer than the layer's blocking Redis read; signals and chat both ways;
+end → the citizen is told and closed with 4410).
+
+Runs only with REDIS_URL set and PostgreSQL as the database (``-m redis``; see .ci/run). The
+Redis database named by REDIS_URL is flushed before and after: give it a database of its own,
+e.g. ``redis://127.0.0.1:6379/5``.
+"""
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from okence.booking.models import Appointment, Status
+from okence.meetings.models import Room
+from okence.meetings.tests.conftest import free_port
+from okence.tokens import hash_token, new_token
+
+ROOT = Path(__file__).resolve().parents[3]
+TIMEOUT = 10  # per message; two processes and Redis in between, on a shared machine
+START_TIMEOUT = 30
+# The channel layer waits for messages with a blocking Redis read (BZPOPMIN, 5 s at a time); a
+# quiet room must outlast it: the sockets stay idle for longer than that once.
+QUIET_PAUSE = 7
+
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.skipif(
+        not settings.REDIS_URL,
+        reason="needs REDIS_URL (e.g. redis://127.0.0.1:6379/5, a Redis database of its own: "
+        "it is flushed) for the channel layer the two workers share",
+    ),
+    pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        reason="needs PostgreSQL (DATABASE_URL=postgres://...): the scale-out setup it checks, "
+        "two worker processes on one shared database",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+OFFER = {"type": "signal", "description": {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 0.0.0.0"}}
+ANSWER = {
+    "type": "signal",
+    "description": {"type": "answer", "sdp": "v=0\r\no=- 3 4 IN IP4 0.0.0.0"},
+}
+
+
+def candidate(address: str) -> dict:
+    return {
+        "type": "signal",
+        "candidate": {
+            "candidate": f"candidate:1 1 udp 2122260223 {address} 54400 typ host",
+            "sdpMid": "0",
+            "sdpMLineIndex": 0,
+            "usernameFragment": "abcd",
+        },
+    }
+
+
+class Worker:
+    """``python -m uvicorn okence.asgi:application`` in a subprocess on a free port."""
+
+    def __init__(self, name: str, env: dict, folder: Path):
+        self.name = name
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.log_path = folder / f"worker-{name}.log"
+        var_dir = folder / f"var-{name}"
+        var_dir.mkdir()
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "okence.asgi:application",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--lifespan",
+                    "off",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env | {"OKENCE_VAR_DIR": str(var_dir)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_until_it_answers(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"worker {self.name} exited ({self.process.returncode}):\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.origin}/", timeout=2):  # noqa: S310
+                    return
+            except urllib.error.HTTPError:  # any HTTP answer will do: it serves
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"worker {self.name} did not answer HTTP:\n{self.log()}")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def worker_database_url() -> str:
+    """DATABASE_URL, pointing at the test database that pytest-django made (e.g. test_test)."""
+    parts = urlsplit(settings.DATABASE_URL)
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+@pytest.fixture
+def flushed_redis():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def workers(flushed_redis, transactional_db, tmp_path):
+    """Workers A and B: separate processes on one database and one Redis."""
+    env = os.environ | {
+        "DATABASE_URL": worker_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "OKENCE_PROFILE": "test",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+    }
+    started = []
+    try:
+        for name in ("A", "B"):
+            started.append(Worker(name, env, tmp_path))
+        for worker in started:
+            worker.wait_until_it_answers()
+        yield started
+    finally:
+        for worker in started:
+            worker.stop()
+        for worker in started:  # shown when the test fails
+            print(f"--- worker {worker.name} log:\n{worker.log()}")
+
+
+@pytest.fixture
+def booked(ana, service):
+    """Ana's appointment, open now (the workers read the real clock): (appointment, token)."""
+    now = timezone.now()
+    start = now + datetime.timedelta(minutes=5)
+    token = new_token()
+    appointment = Appointment.objects.create(
+        unit=service.unit,
+        service=service,
+        official=ana,
+        status=Status.CONFIRMED,
+        start=start,
+        end=start + datetime.timedelta(minutes=30),
+        name="Rajko Lah",
+        email="rajko.lah@example.si",
+        phone="041 123 456",
+        hold_token_hash=hash_token(new_token()),
+        meeting_token_hash=hash_token(token),
+        created_at=now - datetime.timedelta(days=2),
+        confirmed_at=now - datetime.timedelta(days=2),
+    )
+    return appointment, token
+
+
+def session_cookie(user) -> str:
+    """A signed-in session, stored in the shared database: any worker knows it."""
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def open_socket(worker: Worker, path: str, **options):
+    return connect(
+        f"ws://127.0.0.1:{worker.port}{path}",
+        origin=worker.origin,
+        open_timeout=TIMEOUT,
+        close_timeout=TIMEOUT,
+        **options,
+    )
+
+
+def receive(websocket) -> dict:
+    return json.loads(websocket.recv(timeout=TIMEOUT))
+
+
+def expect(websocket, kind: str, **fields) -> dict:
+    """The next message of this type (with these top-level fields), skipping other messages.
+
+    An error message is never skipped: the server refused something the flow needs.
+    """
+    skipped = []
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            message = json.loads(websocket.recv(timeout=max(0.01, deadline - time.monotonic())))
+        except TimeoutError:
+            pytest.fail(f"no {kind} {fields} within {TIMEOUT} s; got meanwhile: {skipped}")
+        assert message["type"] != "error", message
+        if message["type"] == kind and all(message.get(k) == v for k, v in fields.items()):
+            return message
+        skipped.append(message)
+
+
+def expect_summary(console, state: str) -> dict:
+    """The console's next update that shows the appointment in this state."""
+    skipped = []
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            message = json.loads(console.recv(timeout=max(0.01, deadline - time.monotonic())))
+        except TimeoutError:
+            pytest.fail(f"the console saw no {state!r} within {TIMEOUT} s; got: {skipped}")
+        if message["type"] == "appointment" and message["appointment"]["state"] == state:
+            return message["appointment"]
+        skipped.append(message)
+
+
+def close_code(websocket) -> int:
+    """Read until the server closes the socket; the code it closed with."""
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            websocket.recv(timeout=TIMEOUT)
+    assert closed.value.rcvd is not None, "the server did not send a close frame"
+    return closed.value.rcvd.code
+
+
+def test_a_whole_meeting_across_two_workers(workers, booked, ana):
+    worker_a, worker_b = workers
+    appointment, token = booked
+    signed_in = {"additional_headers": {"Cookie": session_cookie(ana.user)}}
+    room = f"/ws/uradnik/sestanek/{appointment.public_id}/"
+
+    with (
+        open_socket(worker_b, "/ws/uradnik/konzola/", **signed_in) as console,
+        open_socket(worker_b, room, **signed_in) as official,
+        open_socket(worker_a, f"/ws/sestanek/{token}/") as citizen,
+    ):
+        hello = receive(official)
+        assert (hello["type"], hello["role"], hello["state"], hello["phase"]) == (
+            "hello",
+            "official",
+            "confirmed",
+            "open",
+        )
+        hello = receive(citizen)
+        assert (hello["type"], hello["role"], hello["state"], hello["phase"]) == (
+            "hello",
+            "citizen",
+            "confirmed",
+            "open",
+        )
+
+        # The citizen knocks on worker A; the official and the console on worker B hear it.
+        citizen.send(json.dumps({"type": "knock", "name": "Rajko"}))
+        assert receive(citizen) == {"type": "state", "state": "waiting", "messages": []}
+        assert expect(official, "state") == {"type": "state", "state": "waiting"}
+        summary = expect_summary(console, "waiting")
+        assert summary["id"] == str(appointment.public_id)
+        assert summary["name"] == "Rajko"
+        assert summary["connected"] is True
+        assert summary["waiting_since"] is not None
+
+        # The official admits on worker B; the citizen on worker A is admitted.
+        official.send(json.dumps({"type": "admit"}))
+        assert expect(official, "state") == {"type": "state", "state": "in_meeting"}
+        admitted = expect(citizen, "state")
+        assert admitted["state"] == "admitted"
+        assert set(admitted["ice"]) == {"iceServers", "iceTransportPolicy"}
+        assert admitted["messages"] == []
+        assert expect(citizen, "peer") == {"type": "peer", "role": "official", "present": True}
+        assert expect(official, "peer") == {"type": "peer", "role": "citizen", "present": True}
+        assert expect_summary(console, "in_meeting")["connected"] is True
+
+        # A quiet while, as before the first offer in a browser; every socket must outlast it.
+        time.sleep(QUIET_PAUSE)
+
+        # Signalling, relayed both ways between the processes.
+        official.send(json.dumps(OFFER))
+        assert expect(citizen, "signal") == OFFER
+        citizen.send(json.dumps(ANSWER))
+        assert expect(official, "signal") == ANSWER
+        citizen.send(json.dumps(candidate("192.0.2.10")))
+        assert expect(official, "signal") == candidate("192.0.2.10")
+        official.send(json.dumps(candidate("192.0.2.20")))
+        assert expect(citizen, "signal") == candidate("192.0.2.20")
+        official.send(json.dumps({"type": "signal", "candidate": None}))
+        assert expect(citizen, "signal") == {"type": "signal", "candidate": None}
+
+        # Chat both ways; the history is in the shared cache.
+        citizen.send(json.dumps({"type": "chat", "text": "Dober dan"}))
+        heard = expect(official, "chat")["message"]
+        assert (heard["from"], heard["text"], heard["waiting_room"]) == (
+            "citizen",
+            "Dober dan",
+            False,
+        )
+        official.send(json.dumps({"type": "chat", "text": "Pozdravljeni, kako lahko pomagam?"}))
+        heard = expect(citizen, "chat", message=expect(official, "chat")["message"])["message"]
+        assert (heard["from"], heard["text"]) == ("official", "Pozdravljeni, kako lahko pomagam?")
+
+        # The official ends on worker B; the citizen on worker A is told and closed.
+        official.send(json.dumps({"type": "end"}))
+        assert expect(citizen, "state") == {"type": "state", "state": "ended"}
+        assert close_code(citizen) == 4410
+        assert expect(official, "state") == {"type": "state", "state": "completed"}
+        assert expect_summary(console, "completed")["id"] == str(appointment.public_id)
+
+    appointment.refresh_from_db()
+    assert appointment.status == Status.COMPLETED
+    room_row = Room.objects.get(appointment=appointment)
+    assert room_row.admitted_at is not None and room_row.ended_at is not None
