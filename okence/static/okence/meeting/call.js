@@ -117,6 +117,10 @@ export class Call extends Emitter {
         if (error.name === "NotAllowedError") this.emit("blocked"); // autoplay needs a gesture
       });
     };
+    // A STUN/TURN server that refuses (e.g. 401: a wrong TURN secret) is otherwise silent.
+    pc.onicecandidateerror = ({ url, errorCode, errorText }) => {
+      console.warn(`ICE server ${url} answered ${errorCode}: ${errorText}`);
+    };
     pc.oniceconnectionstatechange = () => this.#iceChanged(pc);
     pc.onconnectionstatechange = () => this.emit("state", pc.connectionState);
     this.#statsTimer = setInterval(() => this.#measure(pc), STATS_EVERY);
