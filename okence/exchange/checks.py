@@ -58,8 +58,11 @@ class Refused(Exception):
 
 
 def clean_name(name: str) -> str:
-    """The name to show: no folders, no control characters, a sane length; else Refused."""
-    if any(unicodedata.category(char) == "Cc" for char in name):
+    """The name to show: no folders, no control characters, a sane length; else Refused.
+
+    Invisible format characters (e.g. U+202E, which shows "cod.pdf" for "fdp.doc") are refused
+    too: a name must read as what it is."""
+    if any(unicodedata.category(char) in ("Cc", "Cf") for char in name):
         raise Refused(
             _("The file name contains characters that are not allowed."),
             "control character in name",
@@ -152,12 +155,20 @@ def verify(path: str, name: str) -> str:
             % {"extension": extension},
             f"content is {detected}",
         )
-    if extension == "pdf":
-        _check_pdf(path)
-    elif extension in ("jpg", "jpeg"):
-        _check_image(path, "JPEG")
-    elif extension == "png":
-        _check_image(path, "PNG")
-    else:
-        _check_office(path, extension)
+    try:
+        if extension == "pdf":
+            _check_pdf(path)
+        elif extension in ("jpg", "jpeg"):
+            _check_image(path, "JPEG")
+        elif extension == "png":
+            _check_image(path, "PNG")
+        else:
+            _check_office(path, extension)
+    except Refused:
+        raise
+    except Exception as error:
+        # Parsers fed hostile files also fail in ways they do not document (RecursionError in
+        # pypdf, IndexError or DecompressionBombError in Pillow, zlib.error, RuntimeError or
+        # NotImplementedError in zipfile): each means a damaged file, refused, never a crash.
+        raise _damaged("JPEG" if extension in ("jpg", "jpeg") else extension.upper()) from error
     return content_type

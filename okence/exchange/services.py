@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from okence.booking.models import Appointment, Status
@@ -128,7 +128,7 @@ def refuse(
     FileEvent.objects.create(
         appointment_id=folder.appointment_id,
         action=FileEvent.Action.REFUSED,
-        file_name=name[:150],
+        file_name=name.replace("\x00", "\ufffd")[:150],  # PostgreSQL text cannot hold NUL
         actor=visitor.role,
         user_id=visitor.user_id,
         detail=refusal.detail[:200],
@@ -284,11 +284,11 @@ def purge(folder: SharedFolder, now: datetime.datetime) -> int:
 
 def purge_due(now: datetime.datetime) -> int:
     """The periodic job: purge every folder whose time is up. The folders purged."""
+    # A purged folder that still holds files too: an upload that finished while it was purged.
+    waiting = Q(purged_at=None) | Q(pk__in=SharedFile.objects.values("folder"))
     due = [
         folder
-        for folder in SharedFolder.objects.filter(purged_at=None).select_related(
-            "appointment__room"
-        )
+        for folder in SharedFolder.objects.filter(waiting).select_related("appointment__room")
         if ends_at(folder) <= now
     ]
     for folder in due:

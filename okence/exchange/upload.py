@@ -44,15 +44,15 @@ def _headers(scope) -> dict[str, str]:
 
 
 def _same_origin(headers: dict[str, str]) -> bool:
+    """The page that sends the upload is served by this site: the Origin's host and port are
+    the Host the request went to, and the host is one this site serves."""
     origin = headers.get("origin")
     if origin is None:
         return False
-    host = urlsplit(origin).hostname
-    return (
-        host is not None
-        and host == headers.get("host", "").rsplit(":", 1)[0]
-        and (host in settings.ALLOWED_HOSTS or "*" in settings.ALLOWED_HOSTS)
-    )
+    parts = urlsplit(origin)
+    if parts.hostname is None or parts.netloc != headers.get("host"):
+        return False
+    return parts.hostname in settings.ALLOWED_HOSTS or "*" in settings.ALLOWED_HOSTS
 
 
 class UploadApp:

@@ -71,7 +71,12 @@ def _download(request, grant):
     """One chosen file downloads as itself; several as one ZIP."""
     if grant is None or not services.available(grant.folder):
         raise Http404
-    ids = [int(value) for value in request.GET.getlist("id") if value.isdigit()]
+    # ASCII digits that fit a database integer only ("²" is a digit to isdigit(), not to int()).
+    ids = [
+        int(value)
+        for value in request.GET.getlist("id")
+        if value.isascii() and value.isdigit() and len(value) < 19
+    ]
     files = list(grant.folder.files.filter(pk__in=ids))
     if not files or len(files) != len(set(ids)):
         raise Http404
