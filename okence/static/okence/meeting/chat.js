@@ -2,6 +2,8 @@
 // inside an aria-live region, and a form that sends. Links (the shared folder the official posts)
 // become clickable and open in a new tab, so the call goes on.
 
+import { folderLink } from "./shared-folder.js";
+
 const LINK = /(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)])/;
 
 function linked(text, newTab) {
@@ -59,7 +61,10 @@ export class MessageList {
     meta.textContent = about;
     const text = document.createElement("p");
     text.className = "message-text";
-    text.append(...linked(message.text, this.strings.newTab));
+    // The shared folder's message: each side links to its own folder page (data-folder-url).
+    const folderUrl = message.kind === "folder" && this.list.closest("[data-folder-url]")?.dataset.folderUrl;
+    if (folderUrl) text.append(folderLink(folderUrl, this.strings));
+    else text.append(...linked(message.text, this.strings.newTab));
     item.append(meta, text);
     this.list.append(item);
     this.list.scrollTop = this.list.scrollHeight;

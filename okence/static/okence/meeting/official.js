@@ -4,6 +4,7 @@
 import { Call } from "./call.js";
 import { MessageList, sendForm } from "./chat.js";
 import { Media } from "./media.js";
+import { FolderPanel } from "./shared-folder.js";
 import { Signalling } from "./signalling.js";
 import { $, announce, expose, fill, note, readStrings, showState, watchConnection, wireStage } from "./ui.js";
 
@@ -125,6 +126,7 @@ watchConnection(socket, text, () => status === "in_meeting");
 wireStage({ media, call, strings: text });
 sendForm($("notice-form"), (message) => socket.send({ type: "notice", text: message }), text.notSent);
 sendForm($("chat-form"), (message) => socket.send({ type: "chat", text: message }), text.notSent);
+new FolderPanel($("folder-panel"), text, "official").listen(socket);
 expose(call);
 
 socket.connect();
