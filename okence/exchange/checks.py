@@ -104,9 +104,11 @@ def _damaged(kind: str) -> Refused:
 
 def _check_pdf(path: str) -> None:
     try:
-        reader = PdfReader(path, strict=False)
-        if len(reader.pages) < 1:
-            raise _damaged("PDF")
+        # Given a path, pypdf reads the whole file into memory; given a file, it seeks.
+        with open(path, "rb") as source:
+            reader = PdfReader(source, strict=False)
+            if len(reader.pages) < 1:
+                raise _damaged("PDF")
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
         raise _damaged("PDF") from error
 

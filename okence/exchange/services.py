@@ -46,6 +46,13 @@ class Visitor:
         return getattr(self.user, "pk", None)
 
 
+class ReceivedFile(File):
+    """An upload already on disk: a local storage moves it into place instead of copying it."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+
 def folder_group(appointment_id: int) -> str:
     return f"folder.{appointment_id}"
 
@@ -176,7 +183,7 @@ def add_file(
         raise
     stored_name = f"{folder.appointment.public_id.hex}/{secrets.token_hex(16)}"
     with open(path, "rb") as content:
-        stored_name = storage().save(stored_name, File(content))
+        stored_name = storage().save(stored_name, ReceivedFile(content))
     try:
         with transaction.atomic():
             # Lock the folder, then check the limits again: two uploads at once cannot both fit.
