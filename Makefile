@@ -28,7 +28,7 @@ help:
 	@echo "make run    start Okence on $(URL) with demo data (development profile)"
 	@echo "make test   lint, then run the test suite (installs Debian's chromium and coturn if root)"
 	@echo "make lint   ruff check and ruff format --check"
-	@echo "make bench  run every bench/*.py"
+	@echo "make bench  run every benchmark in bench/"
 
 $(TOOLS)/bin/uv:
 	@echo "uv is not on PATH; installing uv $(UV_VERSION) into $(TOOLS)/"
@@ -65,6 +65,9 @@ run: sync
 	@echo "      superuser        admin / okence-admin"
 	@echo "      officials        ana.novak, marko.kovac, janez.horvat, ... / okence-demo"
 	@echo "  e-mail outbox        $(URL)/dev/outbox/"
+	@echo "  statistics           $(URL)/statistika/ (ana.novak administers UE Domžale)"
+	@echo
+	@$(VENV_PYTHON) manage.py demo_meeting
 	@echo
 	$(VENV_PYTHON) manage.py serve --host $(HOST) --port $(PORT)
 
@@ -99,6 +102,7 @@ bench: sync-dev
 	@shopt -s nullglob; scripts=(bench/*.py); \
 	if [ $${#scripts[@]} -eq 0 ]; then echo "No benchmarks in bench/ yet."; fi; \
 	for script in "$${scripts[@]}"; do \
+	  [ "$$script" = bench/support.py ] && continue; \
 	  echo "== $$script"; \
 	  $(VENV_PYTHON) "$$script" || exit 1; \
 	done
