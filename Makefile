@@ -55,15 +55,14 @@ sync-dev: uv-bin check-python
 
 run: export OKENCE_PROFILE := development
 run: sync
-	@mkdir -p "$${OKENCE_VAR_DIR:-var}/static"
 	$(VENV_PYTHON) manage.py migrate --no-input
 	$(VENV_PYTHON) manage.py load_demo
 	@echo
 	@echo "Okence is starting (Ctrl+C stops it):"
 	@echo "  public booking page  $(URL)/"
-	@echo "  staff sign-in        $(URL)/admin/"
-	@echo "      superuser        admin / okence-admin"
+	@echo "  officials' sign-in   $(URL)/prijava/ (then the console, $(URL)/uradnik/)"
 	@echo "      officials        ana.novak, marko.kovac, janez.horvat, ... / okence-demo"
+	@echo "  administration       $(URL)/admin/ as admin / okence-admin"
 	@echo "  e-mail outbox        $(URL)/dev/outbox/"
 	@echo "  statistics           $(URL)/statistika/ (ana.novak administers UE Domžale)"
 	@echo
