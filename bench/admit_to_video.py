@@ -31,78 +31,41 @@ Exits 1 when the target is missed or a run does not connect.
 
 import argparse
 import contextlib
-import json
-import math
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-]
+import support
+
 STATE_TIMEOUT = 15_000  # ms for a page to reach a state
 FRAME_TIMEOUT = 15_000  # ms for the first frame after the admit
 
-# Run by ``manage.py shell -c`` in the server's environment (RUNS replaced): one official per run
-# (an official's appointments may not overlap), each with an open appointment and a signed-in
-# session. Prints JSON: the meeting tokens, public ids and session cookies.
+# Run by ``manage.py shell -c`` in the server's environment (after support.SHELL_PRELUDE; RUNS
+# replaced): one official per run (an official's appointments may not overlap), each with an open
+# appointment and a signed-in session. Answers the meeting tokens, public ids and session cookies.
 SETUP = """
-import datetime, json
-from django.contrib.auth import get_user_model
-from django.test import Client
-from django.utils import timezone
-from okence.booking.models import Appointment, Status
-from okence.offices.models import Official, Service, Unit
-from okence.tokens import hash_token, new_token
-
 unit = Unit.objects.create(name="Upravna enota Domžale", slug="domzale")
 service = Service.objects.create(
     unit=unit, name="Pridobivanje splošnih informacij", slug="splosne-informacije"
 )
-now = timezone.now()
-start = now.replace(second=0, microsecond=0) + datetime.timedelta(minutes=3)
+start = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=3)
 meetings = []
 for i in range(RUNS):
-    user = get_user_model().objects.create_user(
-        f"official{i}", f"official{i}@example.si", None, first_name="Official", last_name=str(i),
-        is_staff=True,
+    official = make_official(
+        unit, service, f"official{i}", first_name="Official", last_name=str(i)
     )
-    official = Official.objects.create(user=user)
-    official.units.add(unit)
-    official.services.add(service)
     token = new_token()
-    appointment = Appointment.objects.create(
-        unit=unit, service=service, official=official, status=Status.CONFIRMED,
-        start=start, end=start + datetime.timedelta(minutes=30),
-        name=f"Citizen {i}", email=f"citizen{i}@example.si", phone="041 123 456",
-        hold_token_hash=hash_token(new_token()), meeting_token_hash=hash_token(token),
-        created_at=now, confirmed_at=now,
+    booked = appointment(
+        official, service, start, token, name=f"Citizen {i}", email=f"citizen{i}@example.si"
     )
-    client = Client()
-    client.force_login(user)
+    booked.save()
     meetings.append({
         "token": token,
-        "public_id": str(appointment.public_id),
-        "session": client.cookies["sessionid"].value,
+        "public_id": str(booked.public_id),
+        "session": session_of(official.user),
     })
-print(json.dumps({"meetings": meetings}))
+answer({"meetings": meetings})
 """
 
 # In the official's page: the time of the click on #admit, on the browser's shared clock.
@@ -162,102 +125,16 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_environment(folder: Path) -> dict:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("OKENCE_", "DJANGO_"))}
-    for name in ("DATABASE_URL", "REDIS_URL", "SITE_URL", "STUN_URLS", "TURN_URLS"):
-        keep.pop(name, None)
-    return keep | {
-        "OKENCE_PROFILE": "test",
-        "OKENCE_VAR_DIR": str(folder),
-        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DEBUG": "false",
-        "DJANGO_SETTINGS_MODULE": "okence.settings",
-    }
-
-
-def manage(env: dict, *arguments: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        sys.exit(
-            f"manage.py {arguments[0]} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-        )
-    return done.stdout
-
-
-class Server:
-    """``manage.py serve --no-worker`` as a subprocess, its output in a log file."""
-
-    def __init__(self, env: dict, folder: Path):
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.log_path = folder / "serve.log"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "serve", "--no-worker", "--port", str(self.port)],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def wait_until_it_answers(self, seconds: float = 30) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.process.poll() is not None:
-                sys.exit(f"the server exited ({self.process.returncode}):\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.origin}/", timeout=2):
-                    return
-            except urllib.error.HTTPError:  # any HTTP answer: it serves
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    sys.exit(f"the server did not answer in {seconds:g} s:\n{self.log_tail()}")
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
-def new_context(browser):
-    return browser.new_context(
-        locale="sl-SI", timezone_id="Europe/Ljubljana", permissions=["camera", "microphone"]
-    )
-
-
 def one_run(browser, origin: str, meeting: dict) -> dict:
     """One admission, measured; the meeting is ended and both calls hung up afterwards."""
     from playwright.sync_api import expect
 
-    official_context = new_context(browser)
+    official_context = support.new_context(browser)
     official_context.add_cookies(
         [{"name": "sessionid", "value": meeting["session"], "domain": "127.0.0.1", "path": "/"}]
     )
     official = official_context.new_page()
-    citizen_context = new_context(browser)
+    citizen_context = support.new_context(browser)
     citizen = citizen_context.new_page()
     try:
         official.goto(f"{origin}/uradnik/sestanek/{meeting['public_id']}/")
@@ -316,21 +193,9 @@ def one_run(browser, origin: str, meeting: dict) -> dict:
         official_context.close()
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    rank = max(1, math.ceil(fraction * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
 def measure(origin: str, data: dict, runs: int) -> list[dict]:
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        sys.exit("needs Debian's chromium on PATH (apt-get install chromium)")
     results = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with support.chromium() as browser:
         for index, meeting in enumerate(data["meetings"][:runs], start=1):
             result = one_run(browser, origin, meeting)
             results.append(result)
@@ -347,7 +212,6 @@ def measure(origin: str, data: dict, runs: int) -> list[dict]:
                 )
             else:
                 print(f"run {index:>3}: FAILED: {result['why']}", flush=True)
-        browser.close()
     return results
 
 
@@ -359,7 +223,7 @@ def summary_line(name: str, values: list[float]) -> str:
     values = sorted(values)
     return (
         f"{name:<38} {values[0]:>7.1f} {statistics.median(values):>7.1f} "
-        f"{percentile(values, 0.9):>7.1f} {values[-1]:>7.1f}"
+        f"{support.percentile(values, 0.9):>7.1f} {values[-1]:>7.1f}"
     )
 
 
@@ -395,21 +259,16 @@ def report(results: list[dict], target_ms: float) -> bool:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="okence-bench-admit-"))
-    server = None
-    try:
-        env = test_environment(folder)
-        manage(env, "migrate", "--noinput")
-        setup = SETUP.replace("RUNS", str(args.runs))
-        data = json.loads(manage(env, "shell", "-c", setup).strip().splitlines()[-1])
-        server = Server(env, folder)
-        server.wait_until_it_answers()
-        results = measure(server.origin, data, args.runs)
-        ok = report(results, args.target_ms)
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    with support.temporary_folder("okence-bench-admit-") as folder:
+        env = support.environment(folder)
+        support.manage(env, "migrate", "--noinput")
+        data = support.shell(env, SETUP.replace("RUNS", str(args.runs)))
+        with support.Server(
+            env, folder, support.serve_command, log_name="serve.log", name="the server"
+        ) as server:
+            server.wait_until_it_answers()
+            results = measure(server.origin, data, args.runs)
+            ok = report(results, args.target_ms)
     return 0 if ok else 1
 
 

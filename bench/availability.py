@@ -22,19 +22,17 @@ import argparse
 import datetime
 import hashlib
 import json
-import math
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
+import support
+
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
 NOW = datetime.datetime(2026, 12, 7, 7, 0, tzinfo=LJUBLJANA)  # a Monday, no holiday near
 OFFICIALS = 20
@@ -63,20 +61,17 @@ def parse_args(argv=None):
 # --- one database, in this process ---------------------------------------------------------------
 
 
-def configure_django(database_url: str | None) -> Path | None:
-    """Point the settings at the database before Django starts; returns a temp dir to delete."""
-    sys.path.insert(0, str(ROOT))
+def configure_django(database_url: str | None, temp_dir: Path) -> None:
+    """Point the settings at the database before Django starts."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okence.settings")
     os.environ.setdefault("OKENCE_PROFILE", "test")
     os.environ["DEBUG"] = "false"  # no query log in the timed calls
     # var/ (huey's SQLite file, outbox, media) goes to a temp dir: the run never touches var/.
-    temp_dir = Path(tempfile.mkdtemp(prefix="okence-bench-"))
     os.environ["OKENCE_VAR_DIR"] = str(temp_dir)
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{temp_dir / 'bench.sqlite3'}"
     import django
 
     django.setup()
-    return temp_dir
 
 
 def pg_admin_url(database_url: str) -> tuple[str, str]:
@@ -225,12 +220,6 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    rank = max(1, math.ceil(fraction * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
 def measure(service_pk: int, first_day, last_day, runs: int, warmup: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -263,8 +252,8 @@ def measure(service_pk: int, first_day, last_day, runs: int, warmup: int) -> dic
         "official_slots": sum(len(s.official_ids) for day in slots.values() for s in day),
         "queries": len(captured.captured_queries),
         "sql": [q["sql"] for q in captured.captured_queries],
-        "p50": percentile(timings, 0.50),
-        "p95": percentile(timings, 0.95),
+        "p50": support.percentile(timings, 0.50),
+        "p95": support.percentile(timings, 0.95),
         "min": timings[0],
         "max": timings[-1],
         "runs": runs,
@@ -290,35 +279,35 @@ def run_one(args) -> dict:
         sys.exit("--database-url must be a postgres:// URL (SQLite is the default)")
     if postgres:
         pg_create(args.database_url)
-    temp_dir = configure_django(args.database_url)
-    try:
-        from django.core.management import call_command
-        from django.db import connections
+    with support.temporary_folder("okence-bench-") as temp_dir:
+        configure_django(args.database_url, temp_dir)
+        try:
+            from django.core.management import call_command
+            from django.db import connections
 
-        from okence.booking.availability import bookable_window
-        from okence.booking.services import rules_for
+            from okence.booking.availability import bookable_window
+            from okence.booking.services import rules_for
 
-        call_command("migrate", verbosity=0)
-        unit, service, official_ids = build_office()
-        first_day = NOW.date()
-        last_day = bookable_window(rules_for(service), NOW)[1]
-        cells = appointment_plan(official_ids, service.duration, args.appointments)
-        results = []
-        inserted = 0
-        for size in (args.baseline, args.appointments):
-            insert_appointments(unit, service, cells[inserted:size], inserted)
-            inserted = size
-            results.append(measure(service.pk, first_day, last_day, args.runs, args.warmup))
-        report = {
-            "database": database_label(),
-            "window": [first_day.isoformat(), last_day.isoformat()],
-            "results": results,
-        }
-        connections.close_all()
-    finally:
-        if postgres:
-            pg_drop(args.database_url)
-        shutil.rmtree(temp_dir, ignore_errors=True)
+            call_command("migrate", verbosity=0)
+            unit, service, official_ids = build_office()
+            first_day = NOW.date()
+            last_day = bookable_window(rules_for(service), NOW)[1]
+            cells = appointment_plan(official_ids, service.duration, args.appointments)
+            results = []
+            inserted = 0
+            for size in (args.baseline, args.appointments):
+                insert_appointments(unit, service, cells[inserted:size], inserted)
+                inserted = size
+                results.append(measure(service.pk, first_day, last_day, args.runs, args.warmup))
+            report = {
+                "database": database_label(),
+                "window": [first_day.isoformat(), last_day.isoformat()],
+                "results": results,
+            }
+            connections.close_all()
+        finally:
+            if postgres:
+                pg_drop(args.database_url)
     return report
 
 
@@ -382,13 +371,13 @@ def run_both(args) -> int:
     if reason is None:
         runs.append(("PostgreSQL", [f"--database-url={pg_url}"]))
     reports, failed = [], False
-    with tempfile.TemporaryDirectory(prefix="okence-bench-") as temp:
+    with support.temporary_folder("okence-bench-") as temp:
         for name, extra in runs:
-            result_file = Path(temp) / f"{name}.json"
+            result_file = temp / f"{name}.json"
             print(f"== {name}", flush=True)
             child = subprocess.run(
                 [sys.executable, __file__, *forwarded, *extra, f"--result-file={result_file}"],
-                cwd=ROOT,
+                cwd=support.ROOT,
                 check=False,
             )
             failed |= child.returncode != 0

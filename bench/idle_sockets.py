@@ -21,39 +21,64 @@ In one run:
 Targets: the 2,000 idle sockets all held with the server's RSS under 300 MB and its CPU under one
 core (idle should be near 0); relay p99 under 50 ms with them. Exits 1 when a target is missed.
 
-    .venv/bin/python bench/websockets.py
-    .venv/bin/python bench/websockets.py --connections 5000 --samples 1000
+    .venv/bin/python bench/idle_sockets.py
+    .venv/bin/python bench/idle_sockets.py --connections 5000 --samples 1000
 
 The benchmark client (this process) runs on the same machine and its CPU use competes with the
 server's; the 1-minute load average is printed next to the figures.
 """
 
+import argparse
+import asyncio
+import json
+import os
+import resource
 import sys
-from pathlib import Path
+import time
 
-# This file is bench/websockets.py: run as a script, bench/ comes first on sys.path and the
-# module would shadow the websockets library it uses. Take bench/ off the path before importing.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+import support
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import datetime  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import resource  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import urllib.error  # noqa: E402
-import urllib.request  # noqa: E402
-
-ROOT = HERE.parent
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MESSAGE_TIMEOUT = 10  # seconds for one relayed message before the run is called failed
+
+# Run by ``manage.py shell -c`` in the server's environment (after support.SHELL_PRELUDE;
+# CONNECTIONS replaced): unit, service, official with a session; the appointments. Answers the
+# idle sockets' tokens and the measured pair's token, public id and session cookie.
+SETUP = """
+unit = Unit.objects.create(name="Upravna enota Bench", slug="bench")
+service = Service.objects.create(unit=unit, name="Splošne informacije", slug="splosne")
+official = make_official(unit, service, "official", first_name="Official")
+now = timezone.now()
+half_hour = datetime.timedelta(minutes=30)
+
+
+def citizen(start, token, i):
+    return appointment(
+        official, service, start, token,
+        name=f"Citizen {i}", email=f"citizen{i}@example.si", phone="+386 1 000 0000",
+    )
+
+
+# The idle ones lie on the official's 30-minute grid from tomorrow (never overlapping, as the
+# database demands); their rooms are not open, which a hello does not need.
+tomorrow = (now + datetime.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+tokens = [new_token() for _ in range(CONNECTIONS)]
+Appointment.objects.bulk_create(
+    [citizen(tomorrow + i * half_hour, token, i) for i, token in enumerate(tokens)],
+    batch_size=500,
+)
+# The measured pair: starts in 5 minutes, so its room is open now.
+pair_token = new_token()
+pair = citizen(now + datetime.timedelta(minutes=5), pair_token, "pair")
+pair.save()
+answer({
+    "tokens": tokens,
+    "pair": {
+        "token": pair_token,
+        "public_id": str(pair.public_id),
+        "cookie": f"sessionid={session_of(official.user)}",
+    },
+})
+"""
 
 
 def parse_args(argv=None):
@@ -81,83 +106,7 @@ def parse_args(argv=None):
         help="serve with REDIS_URL (Redis channel layer and cache) instead of the embedded "
         "in-memory layer; that Redis database is flushed before and after",
     )
-    parser.add_argument("--setup", metavar="DIR", help=argparse.SUPPRESS)  # the data, see below
     return parser.parse_args(argv)
-
-
-# --- the data: run as a child process in the server's environment (``--setup DIR``) -------------
-
-
-def create_data(folder: Path, connections: int) -> None:
-    """Unit, service, official with a session; appointments; tokens to ``folder``."""
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test import Client
-    from django.utils import timezone
-
-    from okence.booking.models import Appointment, Status
-    from okence.offices.models import Official, Service, Unit
-    from okence.tokens import hash_token, new_token
-
-    unit = Unit.objects.create(name="Upravna enota Bench", slug="bench")
-    service = Service.objects.create(unit=unit, name="Splošne informacije", slug="splosne")
-    user = get_user_model().objects.create_user(
-        "official", "official@example.si", None, first_name="Official", is_staff=True
-    )
-    official = Official.objects.create(user=user)
-    official.units.add(unit)
-    official.services.add(service)
-
-    now = timezone.now()
-    half_hour = datetime.timedelta(minutes=30)
-
-    def appointment(start, token, i):
-        return Appointment(
-            unit=unit,
-            service=service,
-            official=official,
-            status=Status.CONFIRMED,
-            start=start,
-            end=start + half_hour,
-            name=f"Citizen {i}",
-            email=f"citizen{i}@example.si",
-            phone="+386 1 000 0000",
-            hold_token_hash=hash_token(new_token()),
-            meeting_token_hash=hash_token(token),
-            created_at=now,
-            confirmed_at=now,
-        )
-
-    # The idle ones lie on the official's 30-minute grid from tomorrow (never overlapping, as
-    # the database demands); their rooms are not open, which a hello does not need.
-    tomorrow = (now + datetime.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-    tokens = [new_token() for _ in range(connections)]
-    Appointment.objects.bulk_create(
-        [appointment(tomorrow + i * half_hour, token, i) for i, token in enumerate(tokens)],
-        batch_size=500,
-    )
-    # The measured pair: starts in 5 minutes, so its room is open now.
-    pair_token = new_token()
-    pair = appointment(now + datetime.timedelta(minutes=5), pair_token, "pair")
-    pair.save()
-
-    client = Client()
-    client.force_login(user)
-    (folder / "tokens.txt").write_text("\n".join(tokens) + "\n")
-    (folder / "pair.json").write_text(
-        json.dumps(
-            {
-                "token": pair_token,
-                "public_id": str(pair.public_id),
-                "cookie": f"sessionid={client.cookies['sessionid'].value}",
-            }
-        )
-    )
-    connection.close()
 
 
 # --- the server process --------------------------------------------------------------------------
@@ -178,31 +127,9 @@ def raise_open_files(needed: int) -> tuple[int, int]:
     return resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_environment(folder: Path, redis_url: str | None) -> dict:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    return (
-        env
-        | {
-            "OKENCE_PROFILE": "test",
-            "OKENCE_VAR_DIR": str(folder),
-            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "okence.settings",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DEBUG": "false",
-            "LOG_LEVEL": "WARNING",
-        }
-        | ({"REDIS_URL": redis_url} if redis_url else {})
-    )
+def uvicorn_with_backlog(port: int) -> list[str]:
+    """Room for the batches of handshakes arriving at once."""
+    return support.uvicorn_command(port, "--backlog", "4096")
 
 
 def flush_redis(redis_url: str) -> None:
@@ -213,91 +140,7 @@ def flush_redis(redis_url: str) -> None:
     client.close()
 
 
-def run_checked(command: list[str], env: dict, what: str) -> None:
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.exit(f"{what} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
-
-
-class Server:
-    def __init__(self, env: dict, folder: Path):
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.log_path = folder / "uvicorn.log"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "okence.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--lifespan",
-                    "off",
-                    "--log-level",
-                    "warning",
-                    "--backlog",
-                    "4096",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.pid = self.process.pid
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def wait_until_it_answers(self, seconds: float = 30) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.process.poll() is not None:
-                sys.exit(f"uvicorn exited ({self.process.returncode}):\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.origin}/", timeout=2):
-                    return
-            except urllib.error.HTTPError:  # any HTTP answer: it serves
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    sys.exit(f"uvicorn did not answer HTTP in {seconds:g} s:\n{self.log_tail()}")
-                time.sleep(0.1)
-
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS")
-
-    def cpu_seconds(self) -> float:
-        """utime + stime of the whole process (all threads)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # fields 14 and 15 of stat
-
-    def open_files(self) -> int:
-        return len(os.listdir(f"/proc/{self.pid}/fd"))
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
 # --- the clients ---------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    rank = max(1, math.ceil(fraction * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 def candidate(sequence: int, sent_ns: int) -> str:
@@ -326,7 +169,7 @@ async def expect(websocket, kind: str, **fields) -> dict:
 
 
 class Clients:
-    def __init__(self, server: Server, compression: str | None):
+    def __init__(self, server: support.Server, compression: str | None):
         from websockets.asyncio.client import connect
 
         self.connect_to = connect
@@ -387,7 +230,7 @@ async def relay_latencies(citizen, official, samples: int, rate: float) -> list[
     return sorted(latencies)
 
 
-async def relay_run(server: Server, citizen, official, args) -> dict:
+async def relay_run(server: support.Server, citizen, official, args) -> dict:
     """One measured run: latency percentiles, and the server's CPU time per relayed signal."""
     cpu_before = server.cpu_seconds()
     latencies = await relay_latencies(citizen, official, args.samples, args.rate)
@@ -395,23 +238,22 @@ async def relay_run(server: Server, citizen, official, args) -> dict:
     return {
         "samples": len(latencies),
         "min": latencies[0],
-        "p50": percentile(latencies, 0.50),
-        "p99": percentile(latencies, 0.99),
+        "p50": support.percentile(latencies, 0.50),
+        "p99": support.percentile(latencies, 0.99),
         "max": latencies[-1],
         "cpu_ms_per_signal": 1000 * cpu / len(latencies),
     }
 
 
-async def measure(server: Server, folder: Path, args) -> dict:
-    tokens = (folder / "tokens.txt").read_text().split()[: args.connections]
-    details = json.loads((folder / "pair.json").read_text())
+async def measure(server: support.Server, data: dict, args) -> dict:
+    tokens = data["tokens"][: args.connections]
     clients = Clients(server, None if args.compression == "none" else args.compression)
-    report = {"rss_before": server.rss_mb()}
+    report = {"rss_before": server.rss_mib()}
 
-    citizen, official = await clients.pair(details)
+    citizen, official = await clients.pair(data["pair"])
     await relay_latencies(citizen, official, 20, args.rate)  # warm-up, not counted
     report["baseline"] = await relay_run(server, citizen, official, args)
-    report["rss_pair"] = server.rss_mb()
+    report["rss_pair"] = server.rss_mib()
 
     held, failures = [], []
     opening = time.perf_counter()
@@ -427,7 +269,7 @@ async def measure(server: Server, folder: Path, args) -> dict:
     report["failed"] = len(failures)
 
     await asyncio.sleep(2)  # let the last handshakes' garbage settle
-    report["rss_idle"] = server.rss_mb()
+    report["rss_idle"] = server.rss_mib()
     report["server_fds"] = server.open_files()
     cpu_before, wall_before = server.cpu_seconds(), time.monotonic()
     await asyncio.sleep(args.idle_seconds)
@@ -436,7 +278,7 @@ async def measure(server: Server, folder: Path, args) -> dict:
     report["idle_window"] = wall_after - wall_before
 
     report["loaded"] = await relay_run(server, citizen, official, args)
-    report["rss_after"] = server.rss_mb()
+    report["rss_after"] = server.rss_mib()
     report["still_open"] = sum(1 for websocket in held if websocket.state.name == "OPEN")
     report["load"] = os.getloadavg()[0]
 
@@ -515,41 +357,34 @@ def print_report(report: dict, args) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.setup:
-        create_data(Path(args.setup), args.connections)
-        return 0
     if not 0 < args.rate <= 19:
         sys.exit("--rate must be above 0 and at most 19 (the server allows 20 messages/s)")
     limit = raise_open_files(2 * args.connections + 1_024)  # clients + server, with room
     if limit[0] != resource.RLIM_INFINITY and limit[0] < args.connections + 512:
         sys.exit(f"RLIMIT_NOFILE is {limit[0]}: too low for {args.connections} sockets")
-    folder = Path(tempfile.mkdtemp(prefix="okence-bench-ws-"))
-    server = None
     try:
-        env = server_environment(folder, args.redis_url)
-        if args.redis_url:
-            flush_redis(args.redis_url)
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        run_checked([*manage, "migrate", "--no-input", "-v", "0"], env, "manage.py migrate")
-        setup = [sys.executable, __file__, "--setup", str(folder), "--connections"]
-        run_checked([*setup, str(args.connections)], env, "the data")
-        server = Server(env, folder)
-        server.wait_until_it_answers()
-        time.sleep(1)  # the first request's imports done, before the "before" RSS
-        print(
-            f"uvicorn pid {server.pid} on port {server.port}; RLIMIT_NOFILE {limit[0]}; "
-            f"{args.connections:,} sockets, {args.samples} samples at {args.rate:g}/s",
-            flush=True,
-        )
-        try:
-            report = asyncio.run(measure(server, folder, args))
-        except Exception:
-            print(f"--- uvicorn log (tail):\n{server.log_tail()}", file=sys.stderr)
-            raise
+        with support.temporary_folder("okence-bench-ws-") as folder:
+            settings = {"LOG_LEVEL": "WARNING"}
+            if args.redis_url:
+                settings["REDIS_URL"] = args.redis_url
+                flush_redis(args.redis_url)
+            env = support.environment(folder, **settings)
+            support.manage(env, "migrate", "--no-input", "-v", "0")
+            data = support.shell(env, SETUP.replace("CONNECTIONS", str(args.connections)))
+            with support.Server(env, folder, uvicorn_with_backlog) as server:
+                server.wait_until_it_answers()
+                time.sleep(1)  # the first request's imports done, before the "before" RSS
+                print(
+                    f"uvicorn pid {server.pid} on port {server.port}; RLIMIT_NOFILE {limit[0]}; "
+                    f"{args.connections:,} sockets, {args.samples} samples at {args.rate:g}/s",
+                    flush=True,
+                )
+                try:
+                    report = asyncio.run(measure(server, data, args))
+                except Exception:
+                    print(f"--- uvicorn log (tail):\n{server.log_tail()}", file=sys.stderr)
+                    raise
     finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
         if args.redis_url:
             flush_redis(args.redis_url)
     print_report(report, args)

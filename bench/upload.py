@@ -46,19 +46,14 @@ import http.client
 import json
 import os
 import random
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parent.parent
+import support
+
 MiB = 1024 * 1024
 SAMPLE_SECONDS = 0.05
 SEED = 20261207
@@ -182,60 +177,12 @@ def check_generator(folder: Path) -> None:
 # --- the server ----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def server_environment(folder: Path) -> dict:
-    drop = {
-        "DATABASE_URL",
-        "REDIS_URL",
-        "DJANGO_SETTINGS_MODULE",
-        "EXCHANGE_S3_BUCKET",
-        "CLAMD_ADDRESS",
-        "FILE_UPLOAD_TEMP_DIR",
-    }
-    env = {key: value for key, value in os.environ.items() if key not in drop}
-    incoming = folder / "incoming"
-    incoming.mkdir(exist_ok=True)
-    return env | {
-        "OKENCE_PROFILE": "test",
-        "OKENCE_VAR_DIR": str(folder),
-        "DJANGO_SETTINGS_MODULE": "okence.settings",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "EXCHANGE_MAX_FILE_MB": "2048",
-        "EXCHANGE_MAX_FOLDER_MB": "2048",
-        "FILE_UPLOAD_TEMP_DIR": str(incoming),
-    }
-
-
-def run_checked(command: list[str], env: dict, what: str) -> str:
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.exit(f"{what} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
-    return done.stdout
-
-
 CREATE_DATA = """
-import datetime, json
-from django.contrib.auth import get_user_model
-from django.utils import timezone
-from okence.booking.models import Appointment, Status
 from okence.exchange.services import create_folder
-from okence.offices.models import Official, Service, Unit
-from okence.tokens import hash_token, new_token
 
 unit = Unit.objects.create(name="Upravna enota Bench", slug="bench")
 service = Service.objects.create(unit=unit, name="Splošne informacije", slug="splosne")
-user = get_user_model().objects.create_user("official", "official@example.si", None,
-                                            first_name="Official", is_staff=True)
-official = Official.objects.create(user=user)
-official.units.add(unit)
-official.services.add(service)
+official = make_official(unit, service, "official", first_name="Official")
 now = timezone.now()
 first = now.replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
 tokens = []
@@ -244,27 +191,27 @@ tokens = []
 for number in range(2):
     start = first + number * datetime.timedelta(minutes=30)
     token = new_token()
-    appointment = Appointment.objects.create(
-        unit=unit, service=service, official=official, status=Status.IN_MEETING,
-        start=start, end=start + datetime.timedelta(minutes=30), name="Citizen Bench",
-        email="citizen@example.si", phone="+386 1 000 0000",
-        hold_token_hash=hash_token(new_token()), meeting_token_hash=hash_token(token),
-        created_at=now, confirmed_at=now,
+    meeting = appointment(
+        official, service, start, token, status=Status.IN_MEETING,
+        name="Citizen Bench", email="citizen@example.si", phone="+386 1 000 0000",
     )
-    create_folder(appointment, official, now)
+    meeting.save()
+    create_folder(meeting, official, now)
     tokens.append(token)
-print("BENCH-DATA " + json.dumps({"tokens": tokens}))
+answer({"tokens": tokens})
 """
 
 
-def create_data(env: dict) -> dict:
-    output = run_checked(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", CREATE_DATA], env, "the data"
+def server_environment(folder: Path) -> dict:
+    incoming = folder / "incoming"
+    incoming.mkdir(exist_ok=True)
+    return support.environment(
+        folder,
+        LOG_LEVEL="WARNING",
+        EXCHANGE_MAX_FILE_MB="2048",
+        EXCHANGE_MAX_FOLDER_MB="2048",
+        FILE_UPLOAD_TEMP_DIR=str(incoming),
     )
-    for line in output.splitlines():
-        if line.startswith("BENCH-DATA "):
-            return json.loads(line.removeprefix("BENCH-DATA "))
-    sys.exit(f"the data script printed no BENCH-DATA line:\n{output}")
 
 
 # The proposed changes, monkeypatched into a server of this benchmark only (okence is not edited):
@@ -300,86 +247,14 @@ uvicorn.run("okence.asgi:application", host="127.0.0.1", port=int(sys.argv[1]), 
 """
 
 
-class Server:
-    def __init__(self, env: dict, folder: Path, *, proposed: bool = False):
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.log_path = folder / ("uvicorn-proposed.log" if proposed else "uvicorn.log")
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "okence.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-        ]
-        if proposed:
-            command = [sys.executable, "-c", PROPOSED_SERVER, str(self.port)]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.pid = self.process.pid
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def wait_until_it_answers(self, seconds: float = 30) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.process.poll() is not None:
-                sys.exit(f"uvicorn exited ({self.process.returncode}):\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.origin}/", timeout=2):
-                    return
-            except urllib.error.HTTPError:  # any HTTP answer: it serves
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    sys.exit(f"uvicorn did not answer HTTP in {seconds:g} s:\n{self.log_tail()}")
-                time.sleep(0.1)
-
-    def memory_mib(self) -> dict[str, float]:
-        """VmRSS and VmHWM (peak RSS since start or the last reset), MiB."""
-        values = {}
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in {"VmRSS", "VmHWM"}:
-                values[key] = int(rest.split()[0]) / 1024
-        return values
-
-    def reset_peak(self) -> bool:
-        """Sets VmHWM to the current RSS (Linux ≥ 4.0: "5" to clear_refs); False if refused."""
-        try:
-            Path(f"/proc/{self.pid}/clear_refs").write_text("5")
-        except OSError:
-            return False
-        return True
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+def proposed_command(port: int) -> list[str]:
+    return [sys.executable, "-c", PROPOSED_SERVER, str(port)]
 
 
 class RssSampler(threading.Thread):
     """The server's VmRSS every 50 ms, with the time it was read."""
 
-    def __init__(self, server: Server):
+    def __init__(self, server: support.Server):
         super().__init__(daemon=True)
         self.server = server
         self.samples: list[tuple[float, float]] = []
@@ -387,7 +262,7 @@ class RssSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            self.samples.append((time.perf_counter(), self.server.memory_mib()["VmRSS"]))
+            self.samples.append((time.perf_counter(), self.server.rss_mib()))
             self.stopping.wait(SAMPLE_SECONDS)
 
     def stop(self) -> list[tuple[float, float]]:
@@ -399,7 +274,7 @@ class RssSampler(threading.Thread):
 # --- one upload ------------------------------------------------------------------------------
 
 
-def upload(server: Server, token: str, pdf: LargePdf, name: str) -> dict:
+def upload(server: support.Server, token: str, pdf: LargePdf, name: str) -> dict:
     """PUT the PDF as the citizen's folder page does; timings and the server's memory."""
     os.sync()  # start with no dirty pages of an earlier step being written back
     time.sleep(0.5)
@@ -620,7 +495,7 @@ def profile_steps(env: dict, path: Path, chunk: int, runs: int) -> list[dict]:
         str(chunk),
         str(runs),
     ]
-    output = run_checked(command, env | {"PYTHONPATH": str(ROOT)}, "the profile")
+    output = support.run_checked(command, env | {"PYTHONPATH": str(support.ROOT)}, "the profile")
     for line in output.splitlines():
         if line.startswith("BENCH-PROFILE "):
             return json.loads(line.removeprefix("BENCH-PROFILE "))
@@ -705,7 +580,7 @@ def print_profile(steps: list[dict], args) -> None:
         )
 
 
-def measure(server: Server, token: str, folder: Path, label: str, mib: int, args) -> dict:
+def measure(server: support.Server, token: str, folder: Path, label: str, mib: int, args) -> dict:
     """One upload, then checks that it was stored whole and left no temporary file behind."""
     pdf = LargePdf(mib * MiB, args.chunk_kib * 1024)
     try:
@@ -725,8 +600,11 @@ def measure(server: Server, token: str, folder: Path, label: str, mib: int, args
     return result
 
 
-def serve(env: dict, folder: Path, *, proposed: bool = False) -> Server:
-    server = Server(env, folder, proposed=proposed)
+def serve(env: dict, folder: Path, *, proposed: bool = False) -> support.Server:
+    if proposed:
+        server = support.Server(env, folder, proposed_command, log_name="uvicorn-proposed.log")
+    else:
+        server = support.Server(env, folder)
     server.wait_until_it_answers()
     time.sleep(1)  # the first request's imports done, before any "before" RSS
     print(
@@ -740,48 +618,42 @@ def serve(env: dict, folder: Path, *, proposed: bool = False) -> Server:
 def main(argv=None) -> int:
     args = parse_args(argv)
     args.verified = set()
-    folder = Path(tempfile.mkdtemp(prefix="okence-bench-upload-"))
-    print(
-        f"temp folder {folder}; uploads of {args.baseline_mib} and {args.size_mib} MiB, "
-        f"sent in {args.chunk_kib} KiB chunks",
-        flush=True,
-    )
-    server, ok = None, {}
-    try:
-        check_generator(folder)
-        env = server_environment(folder)
-        run_checked(
-            [sys.executable, str(ROOT / "manage.py"), "migrate", "--no-input", "-v", "0"],
-            env,
-            "manage.py migrate",
+    with support.temporary_folder("okence-bench-upload-", keep=args.keep) as folder:
+        print(
+            f"temp folder {folder}; uploads of {args.baseline_mib} and {args.size_mib} MiB, "
+            f"sent in {args.chunk_kib} KiB chunks",
+            flush=True,
         )
-        tokens = create_data(env)["tokens"]
-        server = serve(env, folder)
-        results = [
-            measure(server, tokens[0], folder, "baseline", args.baseline_mib, args),
-            measure(server, tokens[0], folder, "measured", args.size_mib, args),
-        ]
-        server.stop()  # what follows has the machine to itself
-        ok = verdict(results[-1], args)
-        missed = not all(ok.values())
-        if not args.no_proposed and (missed or args.profile):
-            server = serve(env, folder, proposed=True)
-            results.append(measure(server, tokens[1], folder, "proposed*", args.size_mib, args))
-            server.stop()
+        server, ok = None, {}
+        try:
+            check_generator(folder)
+            env = server_environment(folder)
+            support.manage(env, "migrate", "--no-input", "-v", "0")
+            tokens = support.shell(env, CREATE_DATA)["tokens"]
+            server = serve(env, folder)
+            results = [
+                measure(server, tokens[0], folder, "baseline", args.baseline_mib, args),
+                measure(server, tokens[0], folder, "measured", args.size_mib, args),
+            ]
+            server.stop()  # what follows has the machine to itself
+            ok = verdict(results[-1], args)
+            missed = not all(ok.values())
+            if not args.no_proposed and (missed or args.profile):
+                server = serve(env, folder, proposed=True)
+                results.append(measure(server, tokens[1], folder, "proposed*", args.size_mib, args))
+                server.stop()
 
-        ceiling_path = folder / "ceiling.pdf"
-        ceiling = disk_ceiling(LargePdf(args.size_mib * MiB, args.chunk_kib * 1024), ceiling_path)
-        print_report(results, ceiling, args)
-        if missed or args.profile:
-            steps = profile_steps(env, ceiling_path, 64 * 1024, args.profile_runs)
-            print_profile(steps, args)
-    finally:
-        if server is not None:
-            server.stop()
-        if args.keep:
-            print(f"kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+            ceiling_path = folder / "ceiling.pdf"
+            ceiling = disk_ceiling(
+                LargePdf(args.size_mib * MiB, args.chunk_kib * 1024), ceiling_path
+            )
+            print_report(results, ceiling, args)
+            if missed or args.profile:
+                steps = profile_steps(env, ceiling_path, 64 * 1024, args.profile_runs)
+                print_profile(steps, args)
+        finally:
+            if server is not None:
+                server.stop()
     return 0 if ok and all(ok.values()) else 1
 
 

@@ -22,65 +22,28 @@ Exits 1 when the target is missed or a request leaves the origin.
 
 import argparse
 import collections
-import json
-import os
 import secrets
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+import support
+
 JITSI_JS_REFERENCE = 3 * 1024 * 1024  # "over 3 MB of JavaScript" (the issue); not measured
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-]
 
-# Run by ``manage.py shell -c`` in the server's environment: one unit, service and official, and
-# an appointment whose meeting is open now. Prints the meeting token as JSON.
+# Run by ``manage.py shell -c`` in the server's environment (after support.SHELL_PRELUDE): one
+# unit, service and official, and an appointment whose meeting is open now. Answers its token.
 SETUP = """
-import datetime, json
-from django.contrib.auth import get_user_model
-from django.utils import timezone
-from okence.booking.models import Appointment, Status
-from okence.offices.models import Official, Service, Unit
-from okence.tokens import hash_token, new_token
-
 unit = Unit.objects.create(name="Upravna enota Domžale", slug="domzale")
 service = Service.objects.create(
     unit=unit, name="Pridobivanje splošnih informacij", slug="splosne-informacije"
 )
-user = get_user_model().objects.create_user(
-    "ana", "ana@example.si", None, first_name="Ana", last_name="Novak", is_staff=True
-)
-official = Official.objects.create(user=user)
-official.units.add(unit)
-official.services.add(service)
-now = timezone.now()
-start = now.replace(second=0, microsecond=0) + datetime.timedelta(minutes=3)
+official = make_official(unit, service, "ana", first_name="Ana", last_name="Novak")
+start = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=3)
 token = new_token()
-Appointment.objects.create(
-    unit=unit, service=service, official=official, status=Status.CONFIRMED,
-    start=start, end=start + datetime.timedelta(minutes=30),
-    name="Rajko Lah", email="rajko.lah@example.si", phone="041 123 456",
-    hold_token_hash=hash_token(new_token()), meeting_token_hash=hash_token(token),
-    created_at=now, confirmed_at=now,
-)
-print(json.dumps({"token": token}))
+appointment(
+    official, service, start, token, name="Rajko Lah", email="rajko.lah@example.si"
+).save()
+answer({"token": token})
 """
 
 
@@ -91,94 +54,10 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def production_environment(folder: Path) -> dict:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("OKENCE_", "DJANGO_"))}
-    for name in ("DATABASE_URL", "REDIS_URL", "SITE_URL", "DEBUG", "STUN_URLS", "TURN_URLS"):
-        keep.pop(name, None)
-    return keep | {
-        "OKENCE_PROFILE": "production",
-        "OKENCE_VAR_DIR": str(folder),
-        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "SMTP_URL": "smtp://127.0.0.1:1",  # never used: nothing is sent in this run
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "okence.settings",
-    }
-
-
-def manage(env: dict, *arguments: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        sys.exit(
-            f"manage.py {arguments[0]} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-        )
-    return done.stdout
-
-
-class Server:
-    """``manage.py serve --no-worker`` as a subprocess, its output in a log file."""
-
-    def __init__(self, env: dict, folder: Path):
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.log_path = folder / "serve.log"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "serve", "--no-worker", "--port", str(self.port)],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def wait_until_it_answers(self, seconds: float = 30) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.process.poll() is not None:
-                sys.exit(f"the server exited ({self.process.returncode}):\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.origin}/", timeout=2):
-                    return
-            except urllib.error.HTTPError:  # any HTTP answer: it serves
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    sys.exit(f"the server did not answer in {seconds:g} s:\n{self.log_tail()}")
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
 def visit(origin: str, token: str) -> dict:
     """Open the link, join, wait in the waiting room; what was requested and received."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    executable = shutil.which("chromium")
-    if executable is None:
-        sys.exit("needs Debian's chromium on PATH (apt-get install chromium)")
     requests, responses, failed = [], [], []
     socket_bytes = {"received": 0, "sent": 0, "messages": 0, "urls": []}
 
@@ -196,11 +75,8 @@ def visit(origin: str, token: str) -> dict:
         websocket.on("framereceived", count("received"))
         websocket.on("framesent", count("sent"))
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            locale="sl-SI", timezone_id="Europe/Ljubljana", permissions=["camera", "microphone"]
-        )
+    with support.chromium() as browser:
+        context = support.new_context(browser)
         page = context.new_page()
         # Plain functions: Playwright cannot wrap a built-in method such as list.append.
         page.on("request", lambda request: requests.append(request))
@@ -239,7 +115,6 @@ def visit(origin: str, token: str) -> dict:
             )
         page.close()
         context.close()
-        browser.close()
     return {
         "responses": rows,
         "requests": [request.url for request in requests],
@@ -317,27 +192,25 @@ def report(result: dict, origin: str, target_kb: float) -> bool:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="okence-bench-bytes-"))
-    server = None
-    try:
-        env = production_environment(folder)
-        manage(env, "migrate", "--noinput")
-        manage(env, "collectstatic", "--noinput")
+    with support.temporary_folder("okence-bench-bytes-", keep=args.keep) as folder:
+        env = support.environment(
+            folder,
+            "production",
+            SECRET_KEY=secrets.token_urlsafe(40),
+            SMTP_URL="smtp://127.0.0.1:1",  # never used: nothing is sent in this run
+        )
+        support.manage(env, "migrate", "--noinput")
+        support.manage(env, "collectstatic", "--noinput")
         compressed = len(list((folder / "static").rglob("*.gz")))
         brotli = len(list((folder / "static").rglob("*.br")))
         print(f"collectstatic: {compressed} .gz and {brotli} .br files in {folder / 'static'}")
-        token = json.loads(manage(env, "shell", "-c", SETUP).strip().splitlines()[-1])["token"]
-        server = Server(env, folder)
-        server.wait_until_it_answers()
-        result = visit(server.origin, token)
-        ok = report(result, server.origin, args.target_kb)
-    finally:
-        if server is not None:
-            server.stop()
-        if args.keep:
-            print(f"kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+        token = support.shell(env, SETUP)["token"]
+        with support.Server(
+            env, folder, support.serve_command, log_name="serve.log", name="the server"
+        ) as server:
+            server.wait_until_it_answers()
+            result = visit(server.origin, token)
+            ok = report(result, server.origin, args.target_kb)
     return 0 if ok else 1
 
 

@@ -1,4 +1,4 @@
-"""Shared test fixtures: a small unit with officials, and frozen time.
+"""Shared test fixtures: a small unit with officials, appointments made directly, frozen time.
 
 Personas: Ana and Marko are officials at Domžale who offer the general-information service;
 Janez works at Ljutomer. The clock stands on a Monday morning in Ljubljana unless a test moves it.
@@ -10,8 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
 
+from okence.booking.models import Appointment, Status
 from okence.offices.models import Official, Service, Unit, WorkingHours
+from okence.tokens import hash_token, new_token
 
 LJUBLJANA = ZoneInfo("Europe/Ljubljana")
 # Monday 7 December 2026, 07:00 in Ljubljana (06:00 UTC): no holiday near, winter time.
@@ -68,6 +72,63 @@ def make_official(unit, service, username, first_name, hours=((0, 4, "08:00", "1
     return official
 
 
+def make_appointment(
+    official,
+    *,
+    start: datetime.datetime | None = None,
+    status: str = Status.CONFIRMED,
+    service: Service | None = None,
+    minutes: int = 30,
+    name: str = "Rajko Lah",
+    email: str = "rajko.lah@example.si",
+    phone: str = "041 123 456",
+    token: str | None = None,
+    created_at: datetime.datetime | None = None,
+    **fields,
+) -> tuple[Appointment, str]:
+    """An appointment of ``official``, made directly (not booked), and its meeting token.
+
+    By default it is Rajko's, confirmed, 30 minutes of the official's first service, starting
+    five minutes from now (so its room is open) and booked two days before; a held or expired
+    one was never confirmed. ``fields`` are further columns (``notes``, ``language`` ...).
+    """
+    now = timezone.now()
+    service = service or official.services.first()
+    start = start or now + datetime.timedelta(minutes=5)
+    token = token or new_token()
+    created_at = created_at or now - datetime.timedelta(days=2)
+    confirmed = status not in (Status.HELD, Status.EXPIRED)
+    appointment = Appointment.objects.create(
+        unit=service.unit,
+        service=service,
+        official=official,
+        status=status,
+        start=start,
+        end=start + datetime.timedelta(minutes=minutes),
+        name=name,
+        email=email,
+        phone=phone,
+        hold_token_hash=hash_token(new_token()),
+        meeting_token_hash=hash_token(token),
+        created_at=created_at,
+        confirmed_at=created_at if confirmed else None,
+        **fields,
+    )
+    return appointment, token
+
+
+def session_key(user) -> str:
+    """A new signed-in session of ``user``, stored in the test database: its key."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def session_cookie(user) -> str:
+    """The Cookie header of a new signed-in session of ``user``."""
+    return f"sessionid={session_key(user)}"
+
+
 @pytest.fixture
 def ana(unit, service):
     return make_official(unit, service, "ana", "Ana")
@@ -76,6 +137,20 @@ def ana(unit, service):
 @pytest.fixture
 def marko(unit, service):
     return make_official(unit, service, "marko", "Marko")
+
+
+@pytest.fixture
+def ljutomer(db):
+    return Unit.objects.create(name="Upravna enota Ljutomer", slug="ljutomer")
+
+
+@pytest.fixture
+def janez(ljutomer):
+    """An official of another unit than Ana's."""
+    service = Service.objects.create(
+        unit=ljutomer, name="Osebni dokumenti", slug="osebni-dokumenti", duration_minutes=30
+    )
+    return make_official(ljutomer, service, "janez", "Janez")
 
 
 @pytest.fixture(autouse=True)

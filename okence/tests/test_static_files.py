@@ -1,6 +1,7 @@
 """Production collects static files with hashed names, and the meeting modules import those."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -22,11 +23,18 @@ def test_collectstatic_rewrites_the_meeting_modules_imports(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    hashed = [
-        path
-        for path in (tmp_path / "static" / "okence" / "meeting").glob("citizen.*.js")
-        if not path.name.endswith(".gz")
-    ]
-    assert hashed, "no hashed copy of citizen.js"
-    source = hashed[0].read_text()
+
+    def hashed_source(module: str) -> str:
+        hashed = [
+            path
+            for path in (tmp_path / "static" / "okence" / "meeting").glob(f"{module}.*.js")
+            if not path.name.endswith(".gz")
+        ]
+        assert hashed, f"no hashed copy of {module}.js"
+        return hashed[0].read_text()
+
+    # The page's module imports ui.js, which imports signalling.js (see openRoom): both hashed.
+    source = hashed_source("citizen")
+    assert "./ui.js" not in source and re.search(r'"\./ui\.[0-9a-f]{12}\.js"', source)
+    source = hashed_source("ui")
     assert "./signalling.js" not in source and "signalling." in source

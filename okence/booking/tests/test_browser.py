@@ -16,10 +16,11 @@ from django.utils import translation
 
 from okence.booking.formatting import long_day
 from okence.booking.models import Appointment, Status
+from okence.booking.tests.conftest import assert_accessible
 from okence.conftest import make_official
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
-axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright")
+pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright")
 expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,8 +36,6 @@ CITIZEN = {
 VERIFY_TITLE = "Potrdite svoj e-poštni naslov"
 CODE_IN_SUBJECT = re.compile(r"\b(\d{6})\b")
 
-_axe = None
-
 
 @pytest.fixture
 def offer(unit, service):
@@ -51,25 +50,6 @@ def real_clock():
     """The real clock, ticking, that a test can move forward (here and in the server thread)."""
     with time_machine.travel(datetime.datetime.now(datetime.UTC), tick=True) as traveller:
         yield traveller
-
-
-def assert_accessible(page, where: str) -> None:
-    """axe-core finds no violation on the page as it stands."""
-    global _axe
-    _axe = _axe or axe_sync.Axe()
-    violations = _axe.run(page).response["violations"]
-    if violations:
-        lines = [f"axe found {len(violations)} violation(s) on {where} ({page.url}):"]
-        for violation in violations:
-            lines.append(
-                f"- {violation['id']} [{violation['impact']}]: {violation['help']}"
-                f" ({violation['helpUrl']})"
-            )
-            for node in violation["nodes"][:5]:
-                lines.append(f"    at {' '.join(map(str, node['target']))}: {node['html'][:160]}")
-                summary = (node.get("failureSummary") or "").replace("\n", " / ")
-                lines.append(f"       {summary}")
-        pytest.fail("\n".join(lines), pytrace=False)
 
 
 def wait_for_mail(predicate, *, after: int = 0, timeout: float = 5.0):

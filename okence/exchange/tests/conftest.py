@@ -19,10 +19,10 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from okence.booking.models import Appointment, Status
+from okence.conftest import make_appointment
 from okence.exchange import services
 from okence.meetings import services as meetings
 from okence.meetings.tests.conftest import asgi_server  # noqa: F401  (a fixture, re-exported)
-from okence.tokens import hash_token, new_token
 
 # --- files built in code ---------------------------------------------------------------------
 
@@ -149,21 +149,12 @@ class Meeting:
 
 def meeting_for(official, service, start: datetime.datetime) -> Meeting:
     """An appointment in the meeting (the citizen admitted), created directly: (row, token)."""
-    token = new_token()
-    appointment = Appointment.objects.create(
-        unit=service.unit,
+    appointment, token = make_appointment(
+        official,
         service=service,
-        official=official,
-        status=Status.IN_MEETING,
         start=start,
-        end=start + datetime.timedelta(minutes=30),
-        name="Rajko Lah",
-        email="rajko.lah@example.si",
-        phone="041 123 456",
-        hold_token_hash=hash_token(new_token()),
-        meeting_token_hash=hash_token(token),
+        status=Status.IN_MEETING,
         created_at=start - datetime.timedelta(days=2),
-        confirmed_at=start - datetime.timedelta(days=2),
     )
     room = meetings.room_of(appointment)
     room.admitted_at = start

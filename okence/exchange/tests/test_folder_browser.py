@@ -6,7 +6,7 @@ creates the folder; its link appears in the chat of both sides; each side opens 
 page in a new tab. Files go up through the page's real upload (the PUT with progress), and come
 down through the page's links and the "Download" form, compared byte for byte with what was sent.
 
-The exchange storage is a folder of this test's own (``storage_folder``, under ``tmp_path``).
+The exchange storage is a folder of this test's own (``exchange_storage``, under ``tmp_path``).
 The upload on the citizen's page is throttled (Chromium's network emulation) so that its
 progress bar is seen part of the way. Both folder pages pass axe-core. Every call is hung up
 before its context closes.
@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
+from okence.booking.tests.conftest import assert_accessible
 from okence.exchange.models import SharedFile
 from okence.exchange.tests.conftest import png_of_about, stored_files
 from okence.meetings.tests.conftest import media_browser  # noqa: F401  (a fixture, re-exported)
 from okence.meetings.tests.test_call_browser import (  # noqa: F401  (people: a fixture)
     STATE,
     admitted_call,
-    assert_accessible,
     people,
 )
 
@@ -109,26 +109,11 @@ def downloaded(page, trigger) -> tuple[str, bytes]:
     return download.value.suggested_filename, Path(download.value.path()).read_bytes()
 
 
-@pytest.fixture
-def storage_folder(settings, tmp_path) -> Path:
-    """The exchange storage in this test's own folder (as this directory's autouse
-    ``storage_folder`` also does; said here so that this test never touches var/exchange)."""
-    location = tmp_path / "storage"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "exchange": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
-    return location
-
-
 def test_files_go_both_ways_through_the_shared_folder_of_a_call(
     people,  # noqa: F811  (the meeting tests' fixture, imported above)
     ana,
     tmp_path,
-    storage_folder,
+    exchange_storage,
 ):
     pdf, png = pdf_of_about(400_000), png_of_about(300_000)
     sent = tmp_path / "sent"
@@ -217,9 +202,9 @@ def test_files_go_both_ways_through_the_shared_folder_of_a_call(
         file.name: file for file in SharedFile.objects.filter(folder__appointment=appointment)
     }
     assert set(stored) == {PDF_NAME, PNG_NAME}
-    assert len(stored_files(storage_folder)) == 2
+    assert len(stored_files(exchange_storage)) == 2
     for original, data in ((PDF_NAME, pdf), (PNG_NAME, png)):
-        assert (storage_folder / stored[original].stored_name).read_bytes() == data
+        assert (exchange_storage / stored[original].stored_name).read_bytes() == data
 
     # The citizen selects both and downloads them: one ZIP of the two, as they were sent.
     for name in (PDF_NAME, PNG_NAME):

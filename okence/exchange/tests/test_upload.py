@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from okence.conftest import make_official
+from okence.conftest import make_official, session_cookie
 from okence.exchange import services
 from okence.exchange.models import FileEvent, Role, SharedFile
 from okence.exchange.tests.conftest import (
@@ -69,12 +69,6 @@ def official_url(meeting, name: str) -> str:
     return url(f"official_{name}", meeting.appointment.public_id)
 
 
-def session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}"
-
-
 def request(server, method, path, *, body=None, headers=None, cookie=None) -> Response:
     headers = dict(headers or {})
     if cookie:
@@ -99,6 +93,15 @@ def upload(server, path, data: bytes, name: str, *, cookie=None, origin=None, he
     return request(
         server, "PUT", f"{path}?name={quote(name)}", body=data, headers=sent, cookie=cookie
     )
+
+
+def put_head(server, path: str, *lines: str) -> bytes:
+    """The head of a PUT of ``path`` with these header lines (after Host), as sent by hand."""
+    return "".join(
+        [f"PUT {path} HTTP/1.1\r\n", f"Host: 127.0.0.1:{server.port}\r\n"]
+        + [f"{line}\r\n" for line in lines]
+        + ["\r\n"]
+    ).encode()
 
 
 def raw_exchange(server, head: bytes, body: bytes = b"", *, wait: float = TIMEOUT) -> bytes:
@@ -374,10 +377,13 @@ def test_an_upload_from_another_origin_is_forbidden(asgi_server, meeting, folder
         assert answer.status == 403, origin
         assert answer.json()["error"] == "This upload came from another site."
     # No Origin at all (not a browser's fetch): forbidden as well.
-    head = (
-        f"PUT {path}?name=a.pdf HTTP/1.1\r\nHost: 127.0.0.1:{asgi_server.port}\r\n"
-        f"Cookie: {cookie}\r\nContent-Length: 4\r\nConnection: close\r\n\r\n"
-    ).encode()
+    head = put_head(
+        asgi_server,
+        f"{path}?name=a.pdf",
+        f"Cookie: {cookie}",
+        "Content-Length: 4",
+        "Connection: close",
+    )
     assert status_of(raw_exchange(asgi_server, head, b"%PDF")) == 403
     # Anything but PUT is refused by the upload app itself.
     assert request(asgi_server, "POST", path, cookie=cookie).status == 405
@@ -389,10 +395,13 @@ def test_an_upload_from_another_origin_is_forbidden(asgi_server, meeting, folder
 
 def test_an_upload_without_a_length_is_refused(asgi_server, meeting, folder):
     path = citizen_url(meeting, "upload") + "?name=a.pdf"
-    head = (
-        f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{asgi_server.port}\r\n"
-        f"Origin: {asgi_server.url}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-    ).encode()
+    head = put_head(
+        asgi_server,
+        path,
+        f"Origin: {asgi_server.url}",
+        "Transfer-Encoding: chunked",
+        "Connection: close",
+    )
     data = pdf_bytes()
     body = f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n\r\n"
     answer = raw_exchange(asgi_server, head, body)
@@ -407,10 +416,7 @@ def test_a_body_longer_than_declared_never_becomes_part_of_the_file(
     """HTTP frames the body by its Content-Length: bytes after it are not the upload's."""
     data = pdf_bytes()
     path = citizen_url(meeting, "upload") + "?name=a.pdf"
-    head = (
-        f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{asgi_server.port}\r\n"
-        f"Origin: {asgi_server.url}\r\nContent-Length: {len(data)}\r\n\r\n"
-    ).encode()
+    head = put_head(asgi_server, path, f"Origin: {asgi_server.url}", f"Content-Length: {len(data)}")
     answer = raw_exchange(asgi_server, head, data + b"<script>alert(1)</script>" * 40)
     # uvicorn reads exactly the declared body; what follows is no HTTP request, so it answers
     # 400 and drops the connection, and the app sees the client gone before it could finish.
@@ -510,11 +516,13 @@ def test_over_http_the_413_comes_while_the_body_is_still_unsent(
     without a "100 Continue", so not one byte of the body had to travel."""
     settings.EXCHANGE_MAX_FILE_BYTES = 20 * 2**20
     path = citizen_url(meeting, "upload") + "?name=velika.pdf"
-    head = (
-        f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{asgi_server.port}\r\n"
-        f"Origin: {asgi_server.url}\r\nContent-Length: {50 * 2**20}\r\n"
-        "Expect: 100-continue\r\n\r\n"
-    ).encode()
+    head = put_head(
+        asgi_server,
+        path,
+        f"Origin: {asgi_server.url}",
+        f"Content-Length: {50 * 2**20}",
+        "Expect: 100-continue",
+    )
     answer = raw_exchange(asgi_server, head, wait=5)
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:80]
     assert json_of(answer)["error"] == "The file is larger than 20 MB."
@@ -543,10 +551,7 @@ def test_the_body_streams_to_disk_and_an_abandoned_upload_leaves_nothing(
     settings.FILE_UPLOAD_TEMP_DIR = str(receiving)
     data = pdf_bytes()
     path = citizen_url(meeting, "upload") + "?name=a.pdf"
-    head = (
-        f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{asgi_server.port}\r\n"
-        f"Origin: {asgi_server.url}\r\nContent-Length: {len(data)}\r\n\r\n"
-    ).encode()
+    head = put_head(asgi_server, path, f"Origin: {asgi_server.url}", f"Content-Length: {len(data)}")
     with socket.create_connection(("127.0.0.1", asgi_server.port), timeout=TIMEOUT) as connection:
         connection.sendall(head + data[:100])
         # The first bytes are in a temporary file while the rest is awaited.

@@ -1,10 +1,13 @@
-"""Servers for meeting tests: Okence over real HTTP and WebSockets, coturn, a media browser.
+"""Servers for meeting tests: Okence over real HTTP and WebSockets, coturn, a media browser;
+an appointment open now, and a raw WebSocket client. (Okence in a process of its own, as several
+workers run it: server_process.py.)
 
 pytest-django's live_server speaks only WSGI, so meetings get uvicorn (the server Okence runs
 on) in a thread of the test process: the test database, settings overrides and the in-memory
 channel layer are shared with the test.
 """
 
+import json
 import secrets
 import shutil
 import socket
@@ -14,20 +17,13 @@ import time
 
 import pytest
 import uvicorn
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
-from okence.booking.tests.conftest import CHROMIUM_ARGS
-
-MEDIA_ARGS = [
-    "--use-fake-device-for-media-stream",  # there is no camera here
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",  # else no ICE candidates when only loopback exists
-]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from okence.booking.tests.chromium import CHROMIUM_ARGS, MEDIA_ARGS
+from okence.booking.tests.conftest import launched_chromium
+from okence.conftest import make_appointment
+from okence.meetings.tests.server_process import free_port
 
 
 class AsgiServer:
@@ -64,6 +60,47 @@ def asgi_server(transactional_db):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def booked(ana):
+    """Ana's appointment, open now on the real clock (as a server reads it): (row, token)."""
+    return make_appointment(ana)
+
+
+# A raw WebSocket client, as a browser's page opens the sockets (no cookies unless given).
+
+SOCKET_TIMEOUT = 10  # s for a handshake or a message; generous, on a shared machine
+
+
+def open_socket(port: int, path: str, *, origin: str | None = None, **options):
+    """A socket to Okence on 127.0.0.1:``port``, from its own origin unless ``origin`` says."""
+    return connect(
+        f"ws://127.0.0.1:{port}{path}",
+        origin=origin or f"http://127.0.0.1:{port}",
+        open_timeout=SOCKET_TIMEOUT,
+        close_timeout=SOCKET_TIMEOUT,
+        **options,
+    )
+
+
+def receive(websocket) -> dict:
+    return json.loads(websocket.recv(timeout=SOCKET_TIMEOUT))
+
+
+def receive_hello(websocket) -> tuple[str, str, str, str]:
+    """The next message's type, role, state and phase (the first on a socket is the hello)."""
+    hello = receive(websocket)
+    return hello["type"], hello["role"], hello["state"], hello["phase"]
+
+
+def close_code(websocket) -> int:
+    """Read until the server closes the socket; the code it closed with."""
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            websocket.recv(timeout=SOCKET_TIMEOUT)
+    assert closed.value.rcvd is not None, "the server did not send a close frame"
+    return closed.value.rcvd.code
 
 
 class TurnServer:
@@ -137,15 +174,5 @@ def turn_server(tmp_path):
 @pytest.fixture(scope="module")
 def media_browser(django_db_setup, django_db_blocker):
     """Chromium with a fake camera and microphone, for calls between two pages."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("browser tests need Debian's chromium on PATH (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=executable, args=CHROMIUM_ARGS + MEDIA_ARGS
-            )
-            yield browser
-            browser.close()
+    with launched_chromium(CHROMIUM_ARGS + MEDIA_ARGS) as browser:
+        yield browser

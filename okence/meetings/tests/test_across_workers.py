@@ -13,14 +13,9 @@ Redis database named by REDIS_URL is flushed before and after: give it a databas
 e.g. ``redis://127.0.0.1:6379/5``.
 """
 
-import datetime
 import json
 import os
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,18 +23,19 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
-from django.test import Client
-from django.utils import timezone
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
-from okence.booking.models import Appointment, Status
+from okence.booking.models import Status
+from okence.conftest import session_cookie
 from okence.meetings.models import Room
-from okence.meetings.tests.conftest import free_port
-from okence.tokens import hash_token, new_token
+from okence.meetings.tests.conftest import (
+    SOCKET_TIMEOUT,
+    close_code,
+    open_socket,
+    receive,
+    receive_hello,
+)
+from okence.meetings.tests.server_process import ServerProcess
 
-ROOT = Path(__file__).resolve().parents[3]
-TIMEOUT = 10  # per message; two processes and Redis in between, on a shared machine
 START_TIMEOUT = 30
 # The channel layer waits for messages with a blocking Redis read (BZPOPMIN, 5 s at a time); a
 # quiet room must outlast it: the sockets stay idle for longer than that once.
@@ -79,64 +75,19 @@ def candidate(address: str) -> dict:
     }
 
 
-class Worker:
+class Worker(ServerProcess):
     """``python -m uvicorn okence.asgi:application`` in a subprocess on a free port."""
 
     def __init__(self, name: str, env: dict, folder: Path):
         self.name = name
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.log_path = folder / f"worker-{name}.log"
         var_dir = folder / f"var-{name}"
         var_dir.mkdir()
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "okence.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--lifespan",
-                    "off",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env | {"OKENCE_VAR_DIR": str(var_dir)},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        super().__init__(env | {"OKENCE_VAR_DIR": str(var_dir)}, folder / f"worker-{name}.log")
 
     def wait_until_it_answers(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"worker {self.name} exited ({self.process.returncode}):\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.origin}/", timeout=2):  # noqa: S310
-                    return
-            except urllib.error.HTTPError:  # any HTTP answer will do: it serves
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"worker {self.name} did not answer HTTP:\n{self.log()}")
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        why_not = self.why_not_serving(START_TIMEOUT)
+        if why_not:
+            pytest.fail(f"worker {self.name} {why_not}:\n{self.log()}")
 
 
 def worker_database_url() -> str:
@@ -178,63 +129,18 @@ def workers(flushed_redis, transactional_db, tmp_path):
             print(f"--- worker {worker.name} log:\n{worker.log()}")
 
 
-@pytest.fixture
-def booked(ana, service):
-    """Ana's appointment, open now (the workers read the real clock): (appointment, token)."""
-    now = timezone.now()
-    start = now + datetime.timedelta(minutes=5)
-    token = new_token()
-    appointment = Appointment.objects.create(
-        unit=service.unit,
-        service=service,
-        official=ana,
-        status=Status.CONFIRMED,
-        start=start,
-        end=start + datetime.timedelta(minutes=30),
-        name="Rajko Lah",
-        email="rajko.lah@example.si",
-        phone="041 123 456",
-        hold_token_hash=hash_token(new_token()),
-        meeting_token_hash=hash_token(token),
-        created_at=now - datetime.timedelta(days=2),
-        confirmed_at=now - datetime.timedelta(days=2),
-    )
-    return appointment, token
-
-
-def session_cookie(user) -> str:
-    """A signed-in session, stored in the shared database: any worker knows it."""
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}"
-
-
-def open_socket(worker: Worker, path: str, **options):
-    return connect(
-        f"ws://127.0.0.1:{worker.port}{path}",
-        origin=worker.origin,
-        open_timeout=TIMEOUT,
-        close_timeout=TIMEOUT,
-        **options,
-    )
-
-
-def receive(websocket) -> dict:
-    return json.loads(websocket.recv(timeout=TIMEOUT))
-
-
 def expect(websocket, kind: str, **fields) -> dict:
     """The next message of this type (with these top-level fields), skipping other messages.
 
     An error message is never skipped: the server refused something the flow needs.
     """
     skipped = []
-    deadline = time.monotonic() + TIMEOUT
+    deadline = time.monotonic() + SOCKET_TIMEOUT
     while True:
         try:
             message = json.loads(websocket.recv(timeout=max(0.01, deadline - time.monotonic())))
         except TimeoutError:
-            pytest.fail(f"no {kind} {fields} within {TIMEOUT} s; got meanwhile: {skipped}")
+            pytest.fail(f"no {kind} {fields} within {SOCKET_TIMEOUT} s; got meanwhile: {skipped}")
         assert message["type"] != "error", message
         if message["type"] == kind and all(message.get(k) == v for k, v in fields.items()):
             return message
@@ -244,24 +150,15 @@ def expect(websocket, kind: str, **fields) -> dict:
 def expect_summary(console, state: str) -> dict:
     """The console's next update that shows the appointment in this state."""
     skipped = []
-    deadline = time.monotonic() + TIMEOUT
+    deadline = time.monotonic() + SOCKET_TIMEOUT
     while True:
         try:
             message = json.loads(console.recv(timeout=max(0.01, deadline - time.monotonic())))
         except TimeoutError:
-            pytest.fail(f"the console saw no {state!r} within {TIMEOUT} s; got: {skipped}")
+            pytest.fail(f"the console saw no {state!r} within {SOCKET_TIMEOUT} s; got: {skipped}")
         if message["type"] == "appointment" and message["appointment"]["state"] == state:
             return message["appointment"]
         skipped.append(message)
-
-
-def close_code(websocket) -> int:
-    """Read until the server closes the socket; the code it closed with."""
-    with pytest.raises(ConnectionClosed) as closed:
-        while True:
-            websocket.recv(timeout=TIMEOUT)
-    assert closed.value.rcvd is not None, "the server did not send a close frame"
-    return closed.value.rcvd.code
 
 
 def test_a_whole_meeting_across_two_workers(workers, booked, ana):
@@ -271,24 +168,12 @@ def test_a_whole_meeting_across_two_workers(workers, booked, ana):
     room = f"/ws/uradnik/sestanek/{appointment.public_id}/"
 
     with (
-        open_socket(worker_b, "/ws/uradnik/konzola/", **signed_in) as console,
-        open_socket(worker_b, room, **signed_in) as official,
-        open_socket(worker_a, f"/ws/sestanek/{token}/") as citizen,
+        open_socket(worker_b.port, "/ws/uradnik/konzola/", **signed_in) as console,
+        open_socket(worker_b.port, room, **signed_in) as official,
+        open_socket(worker_a.port, f"/ws/sestanek/{token}/") as citizen,
     ):
-        hello = receive(official)
-        assert (hello["type"], hello["role"], hello["state"], hello["phase"]) == (
-            "hello",
-            "official",
-            "confirmed",
-            "open",
-        )
-        hello = receive(citizen)
-        assert (hello["type"], hello["role"], hello["state"], hello["phase"]) == (
-            "hello",
-            "citizen",
-            "confirmed",
-            "open",
-        )
+        assert receive_hello(official) == ("hello", "official", "confirmed", "open")
+        assert receive_hello(citizen) == ("hello", "citizen", "confirmed", "open")
 
         # The citizen knocks on worker A; the official and the console on worker B hear it.
         citizen.send(json.dumps({"type": "knock", "name": "Rajko"}))

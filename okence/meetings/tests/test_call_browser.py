@@ -15,24 +15,21 @@ import datetime
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from okence.booking.models import Appointment, Status
-from okence.conftest import LJUBLJANA
-from okence.tokens import hash_token, new_token
+from okence.booking.models import Status
+from okence.booking.tests.conftest import assert_accessible
+from okence.conftest import LJUBLJANA, make_appointment, session_key
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
-axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright")
+pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright")
 expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 STATE = 15_000  # ms: generous waits on application state (a loaded 2-core machine)
 MEDIA = 15_000  # ms: for the first decoded frame
-
-_axe = None
 
 # In the page: samples getStats of window.okence.pc() until the remote video decodes (or the time
 # is up); then a second sample of the same connection a little later. A connection that is
@@ -93,25 +90,6 @@ async ({ timeout, gap }) => {
 HANG_UP = "() => { try { window.okence?.pc()?.close(); } catch {} }"
 
 
-def assert_accessible(page, where: str) -> None:
-    """axe-core finds no violation on the page as it stands (as in booking's browser tests)."""
-    global _axe
-    _axe = _axe or axe_sync.Axe()
-    violations = _axe.run(page).response["violations"]
-    if violations:
-        lines = [f"axe found {len(violations)} violation(s) on {where} ({page.url}):"]
-        for violation in violations:
-            lines.append(
-                f"- {violation['id']} [{violation['impact']}]: {violation['help']}"
-                f" ({violation['helpUrl']})"
-            )
-            for node in violation["nodes"][:5]:
-                lines.append(f"    at {' '.join(map(str, node['target']))}: {node['html'][:160]}")
-                summary = (node.get("failureSummary") or "").replace("\n", " / ")
-                lines.append(f"       {summary}")
-        pytest.fail("\n".join(lines), pytrace=False)
-
-
 def open_meeting(official, *, name="Rajko Lah", minutes_from_now=3):
     """A confirmed appointment of ``official`` whose meeting is open now; (appointment, token).
 
@@ -122,24 +100,7 @@ def open_meeting(official, *, name="Rajko Lah", minutes_from_now=3):
     start = (now + datetime.timedelta(minutes=minutes_from_now)).replace(second=0, microsecond=0)
     if start.astimezone(LJUBLJANA).date() != now.astimezone(LJUBLJANA).date():
         start = now.replace(second=0, microsecond=0)
-    token = new_token()
-    service = official.services.first()
-    appointment = Appointment.objects.create(
-        unit=service.unit,
-        service=service,
-        official=official,
-        status=Status.CONFIRMED,
-        start=start,
-        end=start + datetime.timedelta(minutes=30),
-        name=name,
-        email="rajko.lah@example.si",
-        phone="041 123 456",
-        hold_token_hash=hash_token(new_token()),
-        meeting_token_hash=hash_token(token),
-        created_at=now,
-        confirmed_at=now,
-    )
-    return appointment, token
+    return make_appointment(official, start=start, name=name, created_at=now)
 
 
 class People:
@@ -166,10 +127,8 @@ class People:
         return page
 
     def official_context(self, official):
-        client = Client()
-        client.force_login(official.user)
         context = self.context()
-        session = client.cookies["sessionid"].value
+        session = session_key(official.user)
         context.add_cookies(
             [{"name": "sessionid", "value": session, "domain": "127.0.0.1", "path": "/"}]
         )

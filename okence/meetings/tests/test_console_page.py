@@ -5,7 +5,6 @@ but no official. The clock stands on Monday 7 December 2026, 07:00 in Ljubljana.
 """
 
 import datetime
-import itertools
 import re
 import uuid
 
@@ -15,48 +14,29 @@ from django.urls import reverse
 from django.utils import timezone
 
 from okence.booking.models import Appointment, Status
-from okence.conftest import LJUBLJANA, make_official
+from okence.conftest import LJUBLJANA, make_appointment
 from okence.meetings.models import Room
-from okence.offices.models import Service, Unit
 
 CONSOLE = "/uradnik/"
-_hashes = itertools.count()
 
 
-def book(official, at, *, name, status=Status.CONFIRMED, service=None, notes="", minutes=30):
+def book(official, at, *, name, status=Status.CONFIRMED, notes=""):
     """An appointment of ``official`` at local time ``at``, as the booking flow leaves it."""
-    service = service or official.services.first()
-    start = at.replace(tzinfo=LJUBLJANA)
-    return Appointment.objects.create(
-        unit=service.unit,
-        service=service,
-        official=official,
+    appointment, _ = make_appointment(
+        official,
+        start=at.replace(tzinfo=LJUBLJANA),
         status=status,
-        start=start,
-        end=start + datetime.timedelta(minutes=minutes),
         name=name,
         email="citizen@example.si",
         phone="041000000",
         notes=notes,
-        hold_token_hash=f"console-test-{next(_hashes)}",
         created_at=timezone.now(),
     )
+    return appointment
 
 
 def today(hour, minute=0):
     return datetime.datetime(2026, 12, 7, hour, minute)
-
-
-@pytest.fixture
-def ljutomer(db):
-    unit = Unit.objects.create(name="Upravna enota Ljutomer", slug="ljutomer")
-    service = Service.objects.create(unit=unit, name="Potrdila", slug="potrdila")
-    return unit, service
-
-
-@pytest.fixture
-def janez(ljutomer):
-    return make_official(*ljutomer, "janez", "Janez")
 
 
 @pytest.fixture

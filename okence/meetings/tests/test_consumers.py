@@ -16,16 +16,14 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
-from django.test import Client
 from django.utils import timezone
 
 from okence.asgi import application
 from okence.booking.models import Appointment, Status
-from okence.conftest import make_official
+from okence.conftest import make_appointment, session_cookie
 from okence.meetings import chat
 from okence.meetings.models import Room
-from okence.offices.models import Service, Unit
-from okence.tokens import hash_token, new_token
+from okence.tokens import new_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -48,50 +46,13 @@ CANDIDATE = {
 }
 
 
-# Fixtures: the people and the appointments are made synchronously, before the test's loop runs.
+# The people and the appointments (``booked``, ``janez`` ...) are made by synchronous fixtures,
+# before the test's loop runs.
 
 
-def book(official, service, *, minutes_from_now: int = 5) -> tuple[Appointment, str]:
-    now = timezone.now()
-    start = now + datetime.timedelta(minutes=minutes_from_now)
-    token = new_token()
-    appointment = Appointment.objects.create(
-        unit=service.unit,
-        service=service,
-        official=official,
-        status=Status.CONFIRMED,
-        start=start,
-        end=start + datetime.timedelta(minutes=30),
-        name="Rajko Lah",
-        email="rajko.lah@example.si",
-        phone="041 123 456",
-        hold_token_hash=hash_token(new_token()),
-        meeting_token_hash=hash_token(token),
-        created_at=now - datetime.timedelta(days=2),
-    )
-    return appointment, token
-
-
-@pytest.fixture
-def booked(ana, service):
-    """Ana's appointment, open now: (appointment, meeting token)."""
-    return book(ana, service)
-
-
-@pytest.fixture
-def janez(db):
-    ljutomer = Unit.objects.create(name="Upravna enota Ljutomer", slug="ljutomer")
-    service = Service.objects.create(
-        unit=ljutomer, name="Osebni dokumenti", slug="osebni-dokumenti", duration_minutes=30
-    )
-    return make_official(ljutomer, service, "janez", "Janez")
-
-
-@sync_to_async
-def session_cookie(user) -> tuple[bytes, bytes]:
-    client = Client()
-    client.force_login(user)
-    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+async def signed_in(user) -> tuple[bytes, bytes]:
+    """The Cookie header of a new signed-in session of ``user``."""
+    return (b"cookie", (await sync_to_async(session_cookie)(user)).encode())
 
 
 @pytest.fixture(autouse=True)
@@ -130,13 +91,13 @@ class Sockets:
 
     async def official(self, appointment, user, *, state="confirmed") -> WebsocketCommunicator:
         official = await self.connect(
-            f"/ws/uradnik/sestanek/{appointment.public_id}/", ORIGIN + [await session_cookie(user)]
+            f"/ws/uradnik/sestanek/{appointment.public_id}/", ORIGIN + [await signed_in(user)]
         )
         await expect(official, type="hello", role="official", state=state, phase="open")
         return official
 
     async def console(self, user) -> WebsocketCommunicator:
-        return await self.connect("/ws/uradnik/konzola/", ORIGIN + [await session_cookie(user)])
+        return await self.connect("/ws/uradnik/konzola/", ORIGIN + [await signed_in(user)])
 
     async def close_all(self):
         for communicator in self.opened:
@@ -204,12 +165,18 @@ async def knock(citizen: WebsocketCommunicator, name: str = "Rajko") -> dict:
     return await expect(citizen, type="state", state="waiting")
 
 
-async def admitted_meeting(sockets, booked, ana):
-    """A citizen admitted by Ana, both sockets quiet: (citizen, official)."""
+async def waiting_meeting(sockets, booked, ana):
+    """A citizen who knocked, and Ana's room socket that sees them waiting: (citizen, official)."""
     appointment, token = booked
     citizen = await sockets.citizen(token)
     await knock(citizen)
     official = await sockets.official(appointment, ana.user, state="waiting")
+    return citizen, official
+
+
+async def admitted_meeting(sockets, booked, ana):
+    """A citizen admitted by Ana, both sockets quiet: (citizen, official)."""
+    citizen, official = await waiting_meeting(sockets, booked, ana)
     await send(official, {"type": "admit"})
     await expect(official, type="state", state="in_meeting")
     await expect(official, type="peer", role="citizen", present=True)
@@ -245,7 +212,7 @@ async def test_knock_waits_and_the_official_admits_with_ice(sockets, booked, ana
     assert await status_of(appointment) == Status.WAITING
 
     official = await sockets.connect(
-        f"/ws/uradnik/sestanek/{appointment.public_id}/", ORIGIN + [await session_cookie(ana.user)]
+        f"/ws/uradnik/sestanek/{appointment.public_id}/", ORIGIN + [await signed_in(ana.user)]
     )
     hello = await expect(official, type="hello", role="official", state="waiting", phase="open")
     assert hello["messages"] == []
@@ -265,8 +232,9 @@ async def test_knock_waits_and_the_official_admits_with_ice(sockets, booked, ana
     await nothing(citizen, official)
 
 
-async def test_a_knock_before_the_room_opens_is_refused(sockets, ana, service):
-    appointment, token = await sync_to_async(book)(ana, service, minutes_from_now=60)
+async def test_a_knock_before_the_room_opens_is_refused(sockets, ana):
+    later = timezone.now() + datetime.timedelta(minutes=60)
+    appointment, token = await sync_to_async(make_appointment)(ana, start=later)
     citizen = await sockets.connect(f"/ws/sestanek/{token}/")
     await expect(citizen, type="hello", phase="not_open")
     await forbidden(citizen, {"type": "knock", "name": "Rajko"}, code="not_open")
@@ -320,10 +288,7 @@ async def test_a_waiting_citizen_can_neither_signal_nor_chat(sockets, booked, an
 
 
 async def test_the_official_cannot_signal_or_chat_before_the_meeting(sockets, booked, ana):
-    appointment, token = booked
-    citizen = await sockets.citizen(token)
-    await knock(citizen)
-    official = await sockets.official(appointment, ana.user, state="waiting")
+    citizen, official = await waiting_meeting(sockets, booked, ana)
     await forbidden(official, OFFER)
     await forbidden(official, {"type": "chat", "text": "Halo?"})
     await nothing(citizen)
@@ -344,10 +309,8 @@ async def test_a_tab_that_did_not_knock_cannot_join_a_meeting_in_progress(socket
 
 
 async def test_a_citizen_cannot_give_the_officials_orders(sockets, booked, ana):
-    appointment, token = booked
-    citizen = await sockets.citizen(token)
-    await knock(citizen)
-    official = await sockets.official(appointment, ana.user, state="waiting")
+    appointment, _ = booked
+    citizen, official = await waiting_meeting(sockets, booked, ana)
     for message in (
         {"type": "admit"},
         {"type": "turn_away"},
@@ -361,9 +324,9 @@ async def test_a_citizen_cannot_give_the_officials_orders(sockets, booked, ana):
     assert await chat_of(appointment) == []
 
 
-async def test_a_citizen_cannot_touch_another_appointment(sockets, booked, ana, marko, service):
+async def test_a_citizen_cannot_touch_another_appointment(sockets, booked, ana, marko):
     appointment, token = booked
-    other, _ = await sync_to_async(book)(marko, service)
+    other, _ = await sync_to_async(make_appointment)(marko)
     citizen = await sockets.citizen(token)
     other_official = await sockets.official(other, marko.user)
     await knock(citizen)
@@ -401,7 +364,7 @@ async def test_a_socket_without_our_origin_is_refused(sockets, booked):
 
 async def test_an_official_of_another_unit_is_refused(sockets, booked, janez):
     appointment, _ = booked
-    cookie = await session_cookie(janez.user)
+    cookie = await signed_in(janez.user)
     assert await sockets.refused(
         f"/ws/uradnik/sestanek/{appointment.public_id}/", ORIGIN + [cookie]
     )
@@ -418,7 +381,7 @@ async def test_a_signed_in_user_who_is_not_an_official_is_refused(
 ):
     appointment, _ = booked
     user = await sync_to_async(django_user_model.objects.create_user)("gost", "g@example.si", "x")
-    cookie = await session_cookie(user)
+    cookie = await signed_in(user)
     assert await sockets.refused(
         f"/ws/uradnik/sestanek/{appointment.public_id}/", ORIGIN + [cookie]
     )
@@ -426,7 +389,7 @@ async def test_a_signed_in_user_who_is_not_an_official_is_refused(
 
 
 async def test_an_unknown_appointment_is_refused(sockets, ana):
-    cookie = await session_cookie(ana.user)
+    cookie = await signed_in(ana.user)
     path = "/ws/uradnik/sestanek/00000000-0000-4000-8000-000000000000/"
     assert await sockets.refused(path, ORIGIN + [cookie])
 
@@ -435,10 +398,8 @@ async def test_an_unknown_appointment_is_refused(sockets, ana):
 
 
 async def test_a_turned_away_citizen_must_knock_and_be_admitted_again(sockets, booked, ana):
-    appointment, token = booked
-    citizen = await sockets.citizen(token)
-    await knock(citizen)
-    official = await sockets.official(appointment, ana.user, state="waiting")
+    appointment, _ = booked
+    citizen, official = await waiting_meeting(sockets, booked, ana)
     await send(official, {"type": "turn_away"})
     await expect(citizen, type="state", state="turned_away")
     await expect(official, type="state", state="confirmed")
@@ -465,10 +426,8 @@ async def test_a_turned_away_citizen_must_knock_and_be_admitted_again(sockets, b
 
 
 async def test_a_turned_away_citizen_who_leaves_is_no_longer_shown_connected(sockets, booked, ana):
-    appointment, token = booked
-    citizen = await sockets.citizen(token)
-    await knock(citizen)
-    official = await sockets.official(appointment, ana.user, state="waiting")
+    appointment, _ = booked
+    citizen, official = await waiting_meeting(sockets, booked, ana)
     await send(official, {"type": "turn_away"})
     await expect(citizen, type="state", state="turned_away")
     await citizen.disconnect()
@@ -480,10 +439,8 @@ async def test_a_turned_away_citizen_who_leaves_is_no_longer_shown_connected(soc
 
 
 async def test_a_notice_reaches_the_waiting_citizen_only(sockets, booked, ana):
-    appointment, token = booked
-    waiting = await sockets.citizen(token)
-    await knock(waiting)
-    official = await sockets.official(appointment, ana.user, state="waiting")
+    _, token = booked
+    waiting, official = await waiting_meeting(sockets, booked, ana)
     other_tab = await sockets.citizen(token, state="waiting")
 
     await send(official, {"type": "notice", "text": "Še pet minut, prosim."})
@@ -513,9 +470,7 @@ async def test_notices_sent_before_the_knock_are_in_the_waiting_room(sockets, bo
 
 async def test_a_second_tab_takes_the_place_and_the_first_is_closed(sockets, booked, ana):
     appointment, token = booked
-    first = await sockets.citizen(token)
-    await knock(first)
-    official = await sockets.official(appointment, ana.user, state="waiting")
+    first, official = await waiting_meeting(sockets, booked, ana)
     second = await sockets.citizen(token, state="waiting")
     await knock(second, "Rajko (drugi zavihek)")
     await expect(first, type="replaced")
@@ -588,10 +543,8 @@ async def test_the_official_ends_the_meeting(sockets, booked, ana):
 
 
 async def test_ending_before_admission_is_a_no_show(sockets, booked, ana):
-    appointment, token = booked
-    citizen = await sockets.citizen(token)
-    await knock(citizen)
-    official = await sockets.official(appointment, ana.user, state="waiting")
+    appointment, _ = booked
+    citizen, official = await waiting_meeting(sockets, booked, ana)
     await send(official, {"type": "end"})
     await expect(citizen, type="state", state="ended")
     await expect_close(citizen, 4410)
@@ -611,10 +564,8 @@ async def test_a_stale_knock_on_an_open_socket_after_the_end_is_over(sockets, bo
 
 async def test_the_room_ends_a_meeting_the_console_admitted(sockets, booked, ana):
     """The official's room page was open while the console admitted: "end" completes it."""
-    appointment, token = booked
-    citizen = await sockets.citizen(token)
-    await knock(citizen)
-    official = await sockets.official(appointment, ana.user, state="waiting")
+    appointment, _ = booked
+    citizen, official = await waiting_meeting(sockets, booked, ana)
     console = await sockets.console(ana.user)
     await send(console, {"type": "admit", "id": str(appointment.public_id)})
     await expect(citizen, type="state", state="admitted")

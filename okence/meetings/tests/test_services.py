@@ -12,13 +12,12 @@ import hmac
 import pytest
 
 from okence.booking.models import Appointment, Status
-from okence.conftest import LJUBLJANA, MONDAY_MORNING, make_official
+from okence.conftest import LJUBLJANA, MONDAY_MORNING, make_appointment
 from okence.meetings import chat, events, services
 from okence.meetings.exceptions import MeetingOver, NotAllowed, NotOpenYet, WrongState
 from okence.meetings.models import Room
 from okence.meetings.services import Phase
-from okence.offices.models import Service, Unit
-from okence.tokens import hash_token, new_token
+from okence.offices.models import Service
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +29,18 @@ EMAIL, PHONE = "rajko.lah@example.si", "041 123 456"
 
 
 def book(official, service, start=START, *, minutes=30, status=Status.CONFIRMED, name="Rajko Lah"):
-    return Appointment.objects.create(
-        unit=service.unit,
+    appointment, _ = make_appointment(
+        official,
         service=service,
-        official=official,
-        status=status,
         start=start,
-        end=start + datetime.timedelta(minutes=minutes),
+        minutes=minutes,
+        status=status,
         name=name,
         email=EMAIL,
         phone=PHONE,
-        hold_token_hash=hash_token(new_token()),
-        meeting_token_hash=hash_token(new_token()),
         created_at=MONDAY_MORNING - datetime.timedelta(days=3),
     )
+    return appointment
 
 
 def status_of(appointment) -> str:
@@ -57,19 +54,6 @@ def room(appointment) -> Room:
 @pytest.fixture
 def appointment(ana, service):
     return book(ana, service)
-
-
-@pytest.fixture
-def ljutomer():
-    return Unit.objects.create(name="Upravna enota Ljutomer", slug="ljutomer")
-
-
-@pytest.fixture
-def janez(ljutomer):
-    service = Service.objects.create(
-        unit=ljutomer, name="Osebni dokumenti", slug="osebni-dokumenti", duration_minutes=30
-    )
-    return make_official(ljutomer, service, "janez", "Janez")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from okence.booking.models import Appointment, Status
-from okence.conftest import LJUBLJANA
+from okence.conftest import LJUBLJANA, make_appointment
 from okence.meetings import services as meetings
 from okence.meetings.models import Room
 from okence.offices.models import Official, Service, Unit
@@ -38,21 +38,16 @@ LINK = re.compile(r"https?://[^\s\"<>]+/anketa/[A-Za-z0-9_-]+/")
 
 def book(official, service, *, status=Status.IN_MEETING, language="sl", start=START):
     """An appointment whose citizen holds ``token`` (the meeting link); admitted if in_meeting."""
-    token = new_token()
-    appointment = Appointment.objects.create(
-        unit=service.unit,
+    appointment, token = make_appointment(
+        official,
         service=service,
-        official=official,
-        status=status,
         start=start,
-        end=start + datetime.timedelta(minutes=30),
+        status=status,
         name=NAME,
         email=EMAIL,
         phone=PHONE,
         notes=NOTE,
         language=language,
-        hold_token_hash=hash_token(new_token()),
-        meeting_token_hash=hash_token(token),
         created_at=start - datetime.timedelta(days=3),
     )
     if status == Status.IN_MEETING:

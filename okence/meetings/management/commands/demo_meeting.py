@@ -35,12 +35,20 @@ class Command(BaseCommand):
             try:
                 with transaction.atomic():
                     Appointment.objects.create(
-                        unit=service.unit, service=service, official=official,
-                        status=Status.CONFIRMED, start=start,
-                        end=start + service.duration, name="Demo Občan",
-                        email="demo.obcan@example.si", phone="041 000 000",
-                        notes="Demo: poskusni sestanek.", hold_token_hash=hash_token(new_token()),
-                        meeting_token_hash=hash_token(token), created_at=now, confirmed_at=now,
+                        unit=service.unit,
+                        service=service,
+                        official=official,
+                        status=Status.CONFIRMED,
+                        start=start,
+                        end=start + service.duration,
+                        name="Demo Občan",
+                        email="demo.obcan@example.si",
+                        phone="041 000 000",
+                        notes="Demo: poskusni sestanek.",
+                        hold_token_hash=hash_token(new_token()),
+                        meeting_token_hash=hash_token(token),
+                        created_at=now,
+                        confirmed_at=now,
                     )
                 break
             except IntegrityError:

@@ -1,23 +1,11 @@
 // The citizen's meeting page: pre-join → waiting room → call → end (or turned away, paused by
 // another tab, left). The root element's data-state says which; see room.html for the views.
 
-import { Call } from "./call.js";
 import { MessageList, sendForm } from "./chat.js";
-import { Media } from "./media.js";
 import { FolderPanel } from "./shared-folder.js";
-import { Signalling } from "./signalling.js";
-import { $, announce, expose, note, readStrings, showState, watchConnection, wireStage } from "./ui.js";
+import { $, announce, expose, note, openRoom, showState, watchConnection, wireStage } from "./ui.js";
 
-const root = $("meeting");
-const text = readStrings();
-const socket = new Signalling(root.dataset.ws);
-const media = new Media($("local-video"));
-const call = new Call({
-  media,
-  send: (message) => socket.send(message),
-  remoteVideo: $("remote-video"),
-  offerer: false,
-});
+const { root, text, socket, media, call } = openRoom({ offerer: false });
 const senders = { citizen: text.you, official: text.official };
 const waitingMessages = new MessageList($("waiting-messages"), senders, text);
 const chat = new MessageList($("chat-log"), senders, text);

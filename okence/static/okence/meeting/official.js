@@ -1,23 +1,11 @@
 // The official's meeting page: who waits, admit or turn away, messages to the waiting room, the
 // call (this side offers, see call.js) and the chat, and ending the meeting.
 
-import { Call } from "./call.js";
 import { MessageList, sendForm } from "./chat.js";
-import { Media } from "./media.js";
 import { FolderPanel } from "./shared-folder.js";
-import { Signalling } from "./signalling.js";
-import { $, announce, expose, fill, note, readStrings, showState, watchConnection, wireStage } from "./ui.js";
+import { $, announce, expose, fill, note, openRoom, showState, watchConnection, wireStage } from "./ui.js";
 
-const root = $("meeting");
-const text = readStrings();
-const socket = new Signalling(root.dataset.ws);
-const media = new Media($("local-video"));
-const call = new Call({
-  media,
-  send: (message) => socket.send(message),
-  remoteVideo: $("remote-video"),
-  offerer: true,
-});
+const { root, text, socket, media, call } = openRoom({ offerer: true });
 const chat = new MessageList(
   $("chat-log"),
   { official: text.you, citizen: root.dataset.citizen || text.citizen },

@@ -1,10 +1,29 @@
-// What both meeting pages share: their translated strings, the views shown per state, spoken
-// announcements, the connection notice, and the stage (preview, level meter, toggles, device
-// selects, screen sharing, the quality hint and starting the remote picture after a gesture).
+// What both meeting pages share: how they begin (strings, socket, camera and microphone, call),
+// their translated strings, the views shown per state, spoken announcements, the connection
+// notice, and the stage (preview, level meter, toggles, device selects, screen sharing, the
+// quality hint and starting the remote picture after a gesture).
 
-import { fillSelect, LevelMeter } from "./media.js";
+import { Call } from "./call.js";
+import { fillSelect, LevelMeter, Media } from "./media.js";
+import { Signalling } from "./signalling.js";
 
 export const $ = (id) => document.getElementById(id);
+
+// The page's #meeting root, its strings, the socket to its data-ws (not yet connected), the local
+// camera and microphone, and the call over that socket; the official's side is the offerer.
+export function openRoom({ offerer }) {
+  const root = $("meeting");
+  const text = readStrings();
+  const socket = new Signalling(root.dataset.ws);
+  const media = new Media($("local-video"));
+  const call = new Call({
+    media,
+    send: (message) => socket.send(message),
+    remoteVideo: $("remote-video"),
+    offerer,
+  });
+  return { root, text, socket, media, call };
+}
 
 // <template id="meeting-strings"><span data-key="…">translated text</span>…</template>
 export function readStrings() {
