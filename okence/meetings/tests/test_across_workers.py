@@ -234,3 +234,42 @@ def test_a_whole_meeting_across_two_workers(workers, booked, ana):
     assert appointment.status == Status.COMPLETED
     room_row = Room.objects.get(appointment=appointment)
     assert room_row.admitted_at is not None and room_row.ended_at is not None
+
+
+@pytest.mark.browser
+def test_a_browser_call_across_two_workers(workers, media_browser, ana):
+    """Two real browsers: the citizen's page served by worker A, the official's by worker B.
+    Signalling crosses the processes through Redis; the media then flows peer to peer."""
+    from types import SimpleNamespace
+
+    from okence.meetings.tests.test_call_browser import (
+        STATE,
+        People,
+        end_meeting,
+        media_flows,
+        open_meeting,
+        state_of,
+    )
+    from okence.meetings.tests.test_call_browser import expect as expect_page
+
+    worker_a, worker_b = workers
+    appointment, token = open_meeting(ana)
+    citizens = People(media_browser, SimpleNamespace(url=worker_a.origin))
+    officials = People(media_browser, SimpleNamespace(url=worker_b.origin))
+    try:
+        official = officials.official(officials.official_context(ana), appointment)
+        expect_page(state_of(official)).to_have_attribute("data-state", "prejoin", timeout=STATE)
+        citizen = citizens.citizen(token)
+        expect_page(state_of(citizen)).to_have_attribute("data-state", "prejoin", timeout=STATE)
+        citizen.locator("#join").click()
+        expect_page(state_of(official)).to_have_attribute("data-state", "waiting", timeout=STATE)
+        official.locator("#admit").click()
+        expect_page(state_of(citizen)).to_have_attribute("data-state", "call", timeout=STATE)
+        media_flows(citizen, "citizen")
+        media_flows(official, "official")
+        end_meeting(official, citizen)
+    finally:
+        citizens.close()
+        officials.close()
+    appointment.refresh_from_db()
+    assert appointment.status == Status.COMPLETED
