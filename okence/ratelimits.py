@@ -3,9 +3,18 @@
 from django.core.cache import cache
 
 
+def _bucket(key: str, window_seconds: int, now: float) -> str:
+    return f"ratelimit:{key}:{int(now // window_seconds)}"
+
+
+def used(key: str, *, window_seconds: int, now: float) -> int:
+    """How many events were counted for key in the current window (counting none)."""
+    return cache.get(_bucket(key, window_seconds, now), 0)
+
+
 def hit(key: str, *, limit: int, window_seconds: int, now: float) -> bool:
     """Count one event for key; False when it is over the limit for the current window."""
-    bucket = f"ratelimit:{key}:{int(now // window_seconds)}"
+    bucket = _bucket(key, window_seconds, now)
     if cache.add(bucket, 1, timeout=window_seconds):
         return True
     try:

@@ -232,6 +232,8 @@ BOOKING_HOLD_MINUTES = 10
 BOOKING_CODE_MAX_WRONG_TRIES = 5
 BOOKING_CODE_RESEND_INTERVAL_SECONDS = 60
 BOOKING_CODE_SENDS_PER_HOUR = 5
+BOOKING_KEEP_PERSONAL_DAYS = envint("BOOKING_KEEP_PERSONAL_DAYS", 90)  # after the meeting's end
+OUTBOX_KEEP_SENT_HOURS = envint("OUTBOX_KEEP_SENT_HOURS", 24)  # delivered mail holds tokens
 BOOKING_HOLDS_PER_IP_PER_HOUR = envint("BOOKING_HOLDS_PER_IP_PER_HOUR", 20)
 
 # Meetings. The embedded default needs neither STUN nor TURN: browsers on one network find each
@@ -255,6 +257,7 @@ EXCHANGE_MAX_FILES = envint("EXCHANGE_MAX_FILES", 20)
 EXCHANGE_ALLOWED_TYPES = envlist(
     "EXCHANGE_ALLOWED_TYPES", ["pdf", "jpg", "jpeg", "png", "docx", "xlsx", "odt", "ods"]
 )
+EXCHANGE_MAX_IMAGE_PIXELS = envint("EXCHANGE_MAX_IMAGE_MEGAPIXELS", 50) * 1_000_000
 EXCHANGE_GRACE_MINUTES = envint("EXCHANGE_GRACE_MINUTES", 60)  # files stay this long after the end
 CLAMD_ADDRESS = envstr("CLAMD_ADDRESS", "")  # /run/clamav/clamd.ctl or host:port; empty: no scan
 FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR") or None

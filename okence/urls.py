@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from okence.meetings.signin import SignInView
+
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
 ]
@@ -13,7 +15,7 @@ if settings.DEVELOPMENT:
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("prijava/", auth_views.LoginView.as_view(), name="login"),
+    path("prijava/", SignInView.as_view(), name="login"),
     path("odjava/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("okence.meetings.urls")),
     path("", include("okence.exchange.urls")),

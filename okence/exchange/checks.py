@@ -118,6 +118,13 @@ def _check_image(path: str, expected: str) -> None:
         with Image.open(path) as image:
             if image.format != expected:
                 raise _damaged(expected)
+            # Decoding the pixels below takes memory by their number, not the file's size.
+            if image.width * image.height > settings.EXCHANGE_MAX_IMAGE_PIXELS:
+                raise Refused(
+                    _("The image is too large (at most %(mp)d megapixels).")
+                    % {"mp": settings.EXCHANGE_MAX_IMAGE_PIXELS // 1_000_000},
+                    "too many pixels",
+                )
             image.verify()
         with Image.open(path) as image:
             image.load()  # verify() skips the pixel data; a truncated file fails here

@@ -122,3 +122,16 @@ def gave_up(reference: str) -> bool:
     """Whether the newest message about this reference could not be delivered at all."""
     email = Email.objects.filter(reference=reference).order_by("-created_at", "-pk").first()
     return email is not None and email.status == Email.Status.FAILED
+
+
+def forget_delivered(now: datetime.datetime) -> int:
+    """Delete delivered messages after OUTBOX_KEEP_SENT_HOURS, and ones that failed for good
+    after a week: their bodies hold codes, meeting links and personal data."""
+    sent = Email.objects.filter(
+        status=Email.Status.SENT,
+        sent_at__lte=now - datetime.timedelta(hours=settings.OUTBOX_KEEP_SENT_HOURS),
+    )
+    failed = Email.objects.filter(
+        status=Email.Status.FAILED, created_at__lte=now - datetime.timedelta(days=7)
+    )
+    return sent.delete()[0] + failed.delete()[0]

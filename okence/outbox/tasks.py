@@ -15,3 +15,8 @@ def deliver_email(email_id: int) -> None:
 @db_periodic_task(crontab(minute="*"))
 def deliver_due_emails() -> None:
     services.deliver_due(timezone.now())
+
+
+@db_periodic_task(crontab(minute="23"))
+def forget_delivered_emails() -> None:
+    services.forget_delivered(timezone.now())

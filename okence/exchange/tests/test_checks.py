@@ -368,3 +368,15 @@ def test_a_name_with_an_invisible_direction_change_is_refused():
 
     with pytest.raises(Refused):
         clean_name("racun\u202efdp.docx")
+
+
+def test_an_image_with_more_pixels_than_allowed_is_refused_before_decoding(tmp_path, settings):
+    """A few hundred bytes can declare 64 megapixels, which Pillow would decode into ~190 MB."""
+    settings.EXCHANGE_MAX_IMAGE_PIXELS = 50_000_000
+    large = (
+        png_header(8_000, 8_000)
+        + png_chunk(b"IDAT", zlib.compress(bytes(1000)))
+        + png_chunk(b"IEND", b"")
+    )
+    refused = refusal(tmp_path, large, "slika.png")
+    assert refused.detail == "too many pixels"

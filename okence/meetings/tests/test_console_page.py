@@ -309,3 +309,15 @@ def test_a_new_booking_and_its_cancellation_reach_the_units_consoles(clock, unit
     appointment.refresh_from_db()
     booking_services.cancel(appointment, tz.now())
     assert async_to_sync(layer.receive)(channel)["appointment"]["state"] == "cancelled"
+
+
+@pytest.mark.django_db
+def test_sign_in_stops_checking_passwords_after_ten_wrong_ones(client, ana, marko):
+    url = reverse("login")
+    for _ in range(10):
+        assert client.post(url, {"username": "ana", "password": "wrong"}).status_code == 200
+    blocked = client.post(url, {"username": "ana", "password": "x"})  # the right password
+    assert blocked.status_code == 429
+    assert not blocked.wsgi_request.user.is_authenticated
+    other = client.post(url, {"username": "marko", "password": "x"}, REMOTE_ADDR="198.51.100.9")
+    assert other.status_code == 302  # another account from another address is not affected

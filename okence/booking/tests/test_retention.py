@@ -1,0 +1,81 @@
+"""Personal data is kept only as long as needed: lapsed holds a day, bookings 90 days after the
+meeting, delivered e-mail a day."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from okence.booking import retention
+from okence.booking.models import Appointment, Status, VerificationCode
+from okence.conftest import make_appointment
+from okence.outbox import services as outbox
+from okence.outbox.models import Email
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
+
+
+def personal(appointment) -> tuple:
+    appointment.refresh_from_db()
+    return appointment.name, appointment.email, appointment.phone, appointment.notes
+
+
+def test_a_lapsed_hold_keeps_its_details_for_a_day(clock, ana):
+    now = timezone.now()
+    hold, _ = make_appointment(
+        ana, start=now + 3 * DAY, status=Status.EXPIRED, created_at=now, notes="Opomba"
+    )
+    VerificationCode.objects.create(
+        appointment=hold, email=hold.email, code_hash="x", created_at=now, expires_at=now
+    )
+    clock.shift(DAY - datetime.timedelta(minutes=1))
+    assert retention.forget_personal_data(timezone.now()) == 0
+    clock.shift(datetime.timedelta(minutes=1))
+    assert retention.forget_personal_data(timezone.now()) == 1
+    assert personal(hold) == ("", "anonymised@invalid", "", "")
+    assert not VerificationCode.objects.exists()
+    assert Appointment.objects.get(pk=hold.pk).status == Status.EXPIRED  # still counted
+
+
+def test_a_meeting_keeps_its_details_for_90_days_after_its_end(clock, ana):
+    now = timezone.now()
+    meeting, _ = make_appointment(ana, start=now, status=Status.COMPLETED, created_at=now)
+    clock.shift(90 * DAY)
+    assert retention.forget_personal_data(timezone.now()) == 0
+    clock.shift(datetime.timedelta(minutes=30))
+    assert retention.forget_personal_data(timezone.now()) == 1
+    assert personal(meeting)[0] == ""
+    assert retention.forget_personal_data(timezone.now()) == 0  # once is enough
+
+
+def test_delivered_mail_is_forgotten_after_a_day_and_failed_mail_after_a_week(clock):
+    now = timezone.now()
+    sent = Email.objects.create(
+        to=["a@example.si"],
+        subject="s",
+        body_text="link",
+        status=Email.Status.SENT,
+        sent_at=now,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    failed = Email.objects.create(
+        to=["b@example.si"],
+        subject="s",
+        body_text="link",
+        status=Email.Status.FAILED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    pending = Email.objects.create(
+        to=["c@example.si"], subject="s", body_text="link", next_attempt_at=now, created_at=now
+    )
+    clock.shift(DAY)
+    assert outbox.forget_delivered(timezone.now()) == 1
+    assert not Email.objects.filter(pk=sent.pk).exists()
+    clock.shift(6 * DAY)
+    assert outbox.forget_delivered(timezone.now()) == 1
+    assert list(Email.objects.values_list("pk", flat=True)) == [pending.pk]
+    assert failed.pk != pending.pk
