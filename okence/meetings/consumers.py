@@ -162,6 +162,7 @@ class RoomConsumer(GuardedConsumer):
 
     async def room_state(self, event):
         previous, self.state = self.state, event["state"]
+        self.summary = event.get("appointment")
         await self.state_changed(previous)
 
 
@@ -232,6 +233,7 @@ class CitizenConsumer(RoomConsumer):
                 "state": "admitted",
                 "ice": await self.ice(),
                 "messages": await database_sync_to_async(chat.history)(self.appointment.pk),
+                "appointment": await database_sync_to_async(events.summary)(self.appointment),
             }
         )
         await self.to_room("room.peer", present=True)
@@ -288,6 +290,7 @@ class OfficialConsumer(RoomConsumer):
                 "phase": services.phase(self.appointment, timezone.now()),
                 "ice": await self.ice(),
                 "messages": await database_sync_to_async(chat.history)(self.appointment.pk),
+                "appointment": await database_sync_to_async(events.summary)(self.appointment),
             }
         )
         await self.to_room("room.peer", present=True)
@@ -317,7 +320,7 @@ class OfficialConsumer(RoomConsumer):
         await self.to_room("room.chat", message=message)
 
     async def state_changed(self, previous):
-        await self.send_json({"type": "state", "state": self.state})
+        await self.send_json({"type": "state", "state": self.state, "appointment": self.summary})
 
     async def room_replaced(self, event):
         pass

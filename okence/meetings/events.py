@@ -39,8 +39,11 @@ def send(group: str, message: dict) -> None:
 
 
 def changed(appointment: Appointment) -> None:
+    """The unit's consoles and the room hear the new state; the official's side also gets the
+    summary (the name the citizen shows, since when they wait), never the citizen's side."""
+    about = summary(appointment)
+    send(unit_group(appointment.unit_id), {"type": "console.appointment", "appointment": about})
     send(
-        unit_group(appointment.unit_id),
-        {"type": "console.appointment", "appointment": summary(appointment)},
+        room_group(appointment.pk),
+        {"type": "room.state", "state": appointment.status, "appointment": about},
     )
-    send(room_group(appointment.pk), {"type": "room.state", "state": appointment.status})

@@ -217,6 +217,10 @@ async def test_knock_waits_and_the_official_admits_with_ice(sockets, booked, ana
     hello = await expect(official, type="hello", role="official", state="waiting", phase="open")
     assert hello["messages"] == []
     assert hello["ice"]["iceServers"][0]["username"].endswith("-official")
+    # The official's side knows the name shown and since when; never the contact details.
+    assert hello["appointment"]["name"] == "Rajko"
+    assert hello["appointment"]["waiting_since"] is not None
+    assert "email" not in hello["appointment"] and "phone" not in hello["appointment"]
     await nothing(citizen)  # the official's presence is not news in the waiting room
 
     await send(official, {"type": "admit"})

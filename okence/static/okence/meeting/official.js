@@ -54,13 +54,23 @@ function apply(next) {
   if (previous && previous !== next && next === "waiting") announce(text.citizenWaiting);
 }
 
+// The server's own record of since when the citizen waits (another worker may have seen the
+// knock); the page's clock is only the fallback.
+function learn(appointment) {
+  if (appointment?.waiting_since) waitingSince = new Date(appointment.waiting_since);
+}
+
 socket.on("hello", (message) => {
   call.configure(message.ice);
   chat.reset(message.messages);
+  learn(message.appointment);
   apply(message.state);
   if (message.phase === "not_open") note(peerNote, text.notOpen);
 });
-socket.on("state", ({ state }) => apply(state));
+socket.on("state", ({ state, appointment }) => {
+  learn(appointment);
+  apply(state);
+});
 socket.on("peer", ({ role, present }) => {
   if (role !== "citizen") return;
   citizenPresent = present;
