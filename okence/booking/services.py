@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from okence import ratelimits
 from okence.booking import availability, exceptions, invites
 from okence.booking.formatting import time_range
-from okence.booking.models import ACTIVE_STATES, Appointment, Status, VerificationCode
+from okence.booking.models import (
+    ACTIVE_STATES,
+    CANCELLABLE_STATES,
+    Appointment,
+    Status,
+    VerificationCode,
+)
 from okence.booking.signals import appointment_changed
 from okence.offices import services as offices
 from okence.offices.models import MAX_SERVICE_MINUTES, Service
@@ -399,12 +405,16 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
             )
 
 
+def can_cancel(appointment: Appointment, now: datetime.datetime) -> bool:
+    return appointment.status in CANCELLABLE_STATES and appointment.start > now
+
+
 def cancel(appointment: Appointment, now: datetime.datetime) -> None:
     """The citizen cancels before the meeting: the time is free again and everyone is told."""
     with transaction.atomic():
         cancelled = Appointment.objects.filter(
             pk=appointment.pk,
-            status=Status.CONFIRMED,
+            status__in=CANCELLABLE_STATES,
             start__gt=now,
         ).update(
             status=Status.CANCELLED, cancelled_at=now, invite_sequence=F("invite_sequence") + 1

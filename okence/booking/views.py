@@ -278,7 +278,7 @@ def manage(request, token: str):
         {
             "appointment": appointment,
             "error": error,
-            "cancellable": appointment.status == Status.CONFIRMED and appointment.start > now,
+            "cancellable": booking.can_cancel(appointment, now),
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
         },
     )
