@@ -23,7 +23,7 @@ from okence.booking.models import Appointment, Status
 from okence.exchange import checks, virus_scan
 from okence.exchange.checks import Refused
 from okence.exchange.models import FileEvent, Role, SharedFile, SharedFolder
-from okence.meetings import chat, events
+from okence.meetings import events
 from okence.meetings import services as meetings
 from okence.meetings.exceptions import NotAllowed, WrongState
 
@@ -81,11 +81,7 @@ def create_folder(appointment: Appointment, official, now: datetime.datetime) ->
             user=official.user,
             at=now,
         )
-        message = chat.add(appointment.pk, "official", _("Shared folder"), now, kind="folder")
-        events.send(
-            events.room_group(appointment.pk),
-            {"type": "room.chat", "sender": "", "role": "official", "message": message},
-        )
+        meetings.post(appointment, "official", _("Shared folder"), now, kind="folder")
     return folder
 
 

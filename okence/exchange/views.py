@@ -3,6 +3,7 @@
 import os
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -19,16 +20,6 @@ from okence.meetings.exceptions import MeetingError
 CHUNK_BYTES = 1024 * 1024
 # A download is never run as a page: even if a browser were asked to render it.
 DOWNLOAD_POLICY = {"default-src": ["'none'"], "sandbox": True}
-
-
-def _citizen(request, token):
-    return access.for_citizen(token)
-
-
-def _official(request, public_id):
-    if not request.user.is_authenticated:
-        return None
-    return access.for_official(request.user, public_id)
 
 
 def _folder_page(request, grant):
@@ -51,9 +42,9 @@ def _folder_page(request, grant):
             "socket_path": grant.socket_path,
             "allowed": [f".{extension}" for extension in checks.allowed_extensions()],
             "limits": {
-                "file_mb": services.settings.EXCHANGE_MAX_FILE_BYTES // 2**20,
-                "folder_mb": services.settings.EXCHANGE_MAX_FOLDER_BYTES // 2**20,
-                "files": services.settings.EXCHANGE_MAX_FILES,
+                "file_mb": settings.EXCHANGE_MAX_FILE_BYTES // 2**20,
+                "folder_mb": settings.EXCHANGE_MAX_FOLDER_BYTES // 2**20,
+                "files": settings.EXCHANGE_MAX_FILES,
             },
         },
         status=200 if grant.folder else 404,
@@ -109,42 +100,42 @@ def _attachment(source, filename: str, content_type: str, size: int) -> Streamin
 
 @require_GET
 def citizen_folder(request, token):
-    return _folder_page(request, _citizen(request, token))
+    return _folder_page(request, access.for_citizen(token))
 
 
 @require_GET
 def citizen_files(request, token):
-    return _files(_citizen(request, token))
+    return _files(access.for_citizen(token))
 
 
 @require_GET
 def citizen_download(request, token):
-    return _download(request, _citizen(request, token))
+    return _download(request, access.for_citizen(token))
 
 
 @login_required
 @require_GET
 def official_folder(request, public_id):
-    return _folder_page(request, _official(request, public_id))
+    return _folder_page(request, access.for_official(request.user, public_id))
 
 
 @login_required
 @require_GET
 def official_files(request, public_id):
-    return _files(_official(request, public_id))
+    return _files(access.for_official(request.user, public_id))
 
 
 @login_required
 @require_GET
 def official_download(request, public_id):
-    return _download(request, _official(request, public_id))
+    return _download(request, access.for_official(request.user, public_id))
 
 
 @login_required
 @require_POST
 def create(request, public_id):
     """The official's "create shared folder" in the meeting; answers with the folder's address."""
-    grant = _official(request, public_id)
+    grant = access.for_official(request.user, public_id)
     if grant is None:
         raise Http404
     try:

@@ -122,10 +122,9 @@ class RoomConsumer(GuardedConsumer):
     async def say(self, data):
         if not self.in_call():
             raise NotAllowed
-        message = await database_sync_to_async(chat.add)(
-            self.appointment.pk, self.role, data["text"], timezone.now()
+        await database_sync_to_async(services.post)(
+            self.appointment, self.role, data["text"], timezone.now()
         )
-        await self.to_room("room.chat", message=message)
 
     async def ice(self) -> dict:
         return {
@@ -314,10 +313,9 @@ class OfficialConsumer(RoomConsumer):
         await self.act(services.end)
 
     async def notice(self, data):
-        message = await database_sync_to_async(chat.add)(
-            self.appointment.pk, self.role, data["text"], timezone.now(), waiting_room=True
+        await database_sync_to_async(services.post)(
+            self.appointment, self.role, data["text"], timezone.now(), waiting_room=True
         )
-        await self.to_room("room.chat", message=message)
 
     async def state_changed(self, previous):
         await self.send_json({"type": "state", "state": self.state, "appointment": self.summary})
@@ -367,17 +365,8 @@ class ConsoleConsumer(GuardedConsumer):
 
     async def notice(self, data):
         appointment = await self.appointment(data)
-        message = await database_sync_to_async(chat.add)(
-            appointment.pk, "official", data["text"], timezone.now(), waiting_room=True
-        )
-        await self.channel_layer.group_send(
-            events.room_group(appointment.pk),
-            {
-                "type": "room.chat",
-                "sender": self.channel_name,
-                "role": "official",
-                "message": message,
-            },
+        message = await database_sync_to_async(services.post)(
+            appointment, "official", data["text"], timezone.now(), waiting_room=True
         )
         await self.send_json({"type": "notice_sent", "id": data["id"], "message": message})
 

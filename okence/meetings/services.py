@@ -112,6 +112,24 @@ def knock(
     return Status(appointment.status)
 
 
+def post(
+    appointment: Appointment,
+    sender: str,
+    text: str,
+    now: datetime.datetime,
+    *,
+    waiting_room: bool = False,
+    kind: str = "text",
+) -> dict:
+    """Keep a chat message and deliver it to the room; each socket decides whether its side
+    may see it (a citizen in the waiting room sees only waiting-room messages)."""
+    message = chat.add(appointment.pk, sender, text, now, waiting_room=waiting_room, kind=kind)
+    events.send(
+        events.room_group(appointment.pk), {"type": "room.chat", "role": sender, "message": message}
+    )
+    return message
+
+
 def leave(appointment: Appointment, connection: str) -> bool:
     """The citizen's socket closed. They keep their place (waiting or admitted) for a reload;
     the console shows them as not connected. True if this connection held the place."""

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from okence.booking import services as booking
 from okence.booking.formatting import time_range
-from okence.meetings import events, services
+from okence.meetings import services
 from okence.meetings.exceptions import NotAllowed
 
 
@@ -52,9 +52,7 @@ def console(request):
     """The official's day: today's appointments, live states, the waiting room."""
     official = _official_or_404(request)
     whole_unit = request.GET.get("vsi") == "1"
-    appointments = list(
-        services.todays_appointments(official, timezone.now(), whole_unit=whole_unit)
-    )
+    appointments = services.todays_appointments(official, timezone.now(), whole_unit=whole_unit)
     return render(
         request,
         "meetings/console.html",
@@ -62,7 +60,6 @@ def console(request):
             "official": official,
             "whole_unit": whole_unit,
             "appointments": appointments,
-            "summaries": [events.summary(a, getattr(a, "room", None)) for a in appointments],
         },
     )
 

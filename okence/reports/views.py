@@ -4,6 +4,7 @@ open-data feed of aggregates."""
 import csv
 import datetime
 import json
+from calendar import monthrange
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
@@ -125,12 +126,13 @@ def open_data(request):
     if not 2000 <= year <= today.year:
         raise Http404
     months = []
+    units = list(Unit.objects.order_by("slug"))
     for month in range(1, 13):
         first = datetime.date(year, month, 1)
         if first > today:
             break
-        last = datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
-        for unit in Unit.objects.order_by("slug"):
+        last = datetime.date(year, month, monthrange(year, month)[1])
+        for unit in units:
             report = statistics.report(
                 statistics.Filters(first, min(last, today), frozenset([unit.pk]))
             )

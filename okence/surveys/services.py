@@ -77,7 +77,7 @@ def answer(ticket: Ticket, rating: int, comment: str, now: datetime.datetime) ->
         )
         if not claimed:
             ticket.refresh_from_db()
-            raise SurveyClosed(state(ticket, now) if state(ticket, now) != "open" else "answered")
+            raise SurveyClosed(state(ticket, now))  # answered meanwhile, or expired
         return Answer.objects.create(
             unit_id=appointment.unit_id,
             service_id=appointment.service_id,
