@@ -87,8 +87,21 @@ browser-deps:
 	fi
 .PHONY: browser-deps
 
+# Thunderbird's iCalendar parser (ical.js, pinned in its package-lock.json) reads the invites in
+# the tests; npm comes with Node.js.
+CALENDAR_READERS := okence/booking/tests/calendar_readers
+calendar-readers:
+	@if [ -d $(CALENDAR_READERS)/node_modules/ical.js ]; then \
+	  :; \
+	elif command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(CALENDAR_READERS) --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "NOTE: npm is not installed, so the invite tests that read with ical.js skip."; \
+	fi
+.PHONY: calendar-readers
+
 test: export OKENCE_PROFILE := test
-test: sync-dev browser-deps
+test: sync-dev browser-deps calendar-readers
 	.venv/bin/ruff check .
 	$(VENV_PYTHON) -m pytest
 

@@ -5,6 +5,9 @@ import datetime
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from okence.booking.models import Appointment
+from okence.booking.vtimezone import vtimezone
+
+FILENAMES = {"REQUEST": "invite.ics", "CANCEL": "cancel.ics"}
 
 
 def invite(
@@ -39,7 +42,25 @@ def invite(
     attendee = vCalAddress(f"mailto:{appointment.email}")
     attendee.params["cn"] = vText(appointment.name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")
+    # The citizen chose the time, so it is accepted; no reply is expected from their calendar.
+    attendee.params["partstat"] = vText("ACCEPTED")
+    attendee.params["rsvp"] = vText("FALSE")
     event.add("attendee", attendee, encode=False)
+    calendar.add_component(vtimezone(zone, appointment.start))
     calendar.add_component(event)
-    calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def attachment(ics: bytes, method: str) -> dict:
+    """The invite as an outbox attachment, also shown as the message's calendar part.
+
+    Mainstream clients (Outlook, Gmail, Apple Mail, Thunderbird) recognise an invitation by a
+    ``text/calendar; method=...`` part beside the text and HTML bodies; the same data as a named
+    ``.ics`` file lets anyone else import it by hand.
+    """
+    return {
+        "filename": FILENAMES[method],
+        "content": ics.decode(),
+        "mimetype": f"text/calendar; method={method}; charset=utf-8",
+        "alternative": True,
+    }

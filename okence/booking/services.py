@@ -377,11 +377,7 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
             meeting_url=meeting_url,
             now=now,
         )
-        attachment = {
-            "filename": "invite.ics",
-            "content": ics.decode(),
-            "mimetype": f"text/calendar; method={method}; charset=utf-8",
-        }
+        attachment = invites.attachment(ics, method)
         outbox.queue(
             to=[appointment.email],
             template="booking/emails/cancelled" if cancelled else "booking/emails/confirmed",

@@ -60,7 +60,13 @@ def as_message(email: Email) -> EmailMultiAlternatives:
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     for attachment in email.attachments:
-        message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+        if attachment.get("alternative"):
+            # A calendar invitation: shown as one more form of the message (which is how mail
+            # programs recognise an invitation) and also attached as a file to import by hand.
+            message.attach_alternative(attachment["content"], attachment["mimetype"])
+            message.attach(attachment["filename"], attachment["content"], "application/ics")
+        else:
+            message.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     return message
 
 

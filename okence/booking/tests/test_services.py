@@ -325,7 +325,8 @@ def test_cancelling_frees_the_time_and_sends_cancel_invites(held, service):
         for m in mail.outbox
         if "METHOD:CANCEL" in str(m.attachments) and m.to == ["rajko.lah@example.si"]
     )
-    invite = citizen.attachments[0]
+    [invite] = citizen.attachments
+    assert invite.filename == "cancel.ics"
     assert "METHOD:CANCEL" in invite.content and "STATUS:CANCELLED" in invite.content
     assert "SEQUENCE:1" in invite.content
     with pytest.raises(exceptions.NotCancellable):

@@ -98,11 +98,21 @@ def test_the_whole_booking_is_sent_through_smtp(clock, service, ana, smtp_server
     link = re.search(rf'<a href="{re.escape(meeting_url)}"[^>]*>([^<]+)</a>', html_content)
     assert link is not None
 
-    [invite] = [
-        part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"
+    # As Google and Outlook send invitations: the calendar is one more form of the message beside
+    # the text and HTML, and the same data is attached as a file.
+    assert message.get_content_type() == "multipart/mixed"
+    alternatives = next(message.iter_parts())
+    assert [part.get_content_type() for part in alternatives.iter_parts()] == [
+        "text/plain",
+        "text/html",
+        "text/calendar",
     ]
+    invite = list(alternatives.iter_parts())[2]
     assert invite.get_param("method") == "REQUEST"
-    assert invite.get_filename() == "invite.ics"
+    [attached] = message.iter_attachments()
+    assert attached.get_filename() == "invite.ics"
+    assert attached.get_content_type() == "application/ics"
+    assert attached.get_content() == invite.get_content().encode()
     calendar = Calendar.from_ical(invite.get_content())
     assert calendar["METHOD"] == "REQUEST"
     [event] = calendar.walk("VEVENT")
@@ -116,6 +126,8 @@ def test_the_whole_booking_is_sent_through_smtp(clock, service, ana, smtp_server
     assert zone["TZID"] == "Europe/Ljubljana"
     assert event["ORGANIZER"] == "mailto:ue.domzale@example.si"
     assert event["ATTENDEE"] == f"mailto:{CITIZEN}"
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert event["ATTENDEE"].params["RSVP"] == "FALSE"
     assert event["LOCATION"] == meeting_url and event["URL"] == meeting_url
 
     official_message = parse(official.content)
