@@ -234,6 +234,7 @@ BOOKING_CODE_RESEND_INTERVAL_SECONDS = 60
 BOOKING_CODE_SENDS_PER_HOUR = 5
 BOOKING_KEEP_PERSONAL_DAYS = envint("BOOKING_KEEP_PERSONAL_DAYS", 90)  # after the meeting's end
 OUTBOX_KEEP_SENT_HOURS = envint("OUTBOX_KEEP_SENT_HOURS", 24)  # delivered mail holds tokens
+OUTBOX_KEEP_FAILED_DAYS = envint("OUTBOX_KEEP_FAILED_DAYS", 7)  # for the operator to look into
 BOOKING_HOLDS_PER_IP_PER_HOUR = envint("BOOKING_HOLDS_PER_IP_PER_HOUR", 20)
 
 # Meetings. The embedded default needs neither STUN nor TURN: browsers on one network find each
@@ -284,11 +285,23 @@ else:
 
 # The survey after a meeting.
 SURVEY_VALID_DAYS = 14
+# Answers are not linked to anyone, but a comment is free text that may still name a person.
+SURVEY_KEEP_COMMENTS_DAYS = envint("SURVEY_KEEP_COMMENTS_DAYS", 365)  # after the meeting's day
 SURVEY_FOLLOW_UP_AFTER_MINUTES = envint("SURVEY_FOLLOW_UP_AFTER_MINUTES", 30)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "okence.redaction.RedactTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # uvicorn's loggers go through the same handler (serve passes log_config=None), so that its
+    # access log is redacted too.
+    "loggers": {
+        "uvicorn": {"level": "INFO"},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"level": "INFO"},
+    },
 }

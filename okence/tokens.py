@@ -6,7 +6,8 @@ import secrets
 
 from django.conf import settings
 
-TOKEN_BYTES = 24  # 192 bits, 32 URL-safe characters
+TOKEN_BYTES = 24  # 192 bits
+TOKEN_LENGTH = 32  # URL-safe characters of a token (base64 of TOKEN_BYTES)
 
 
 def new_token() -> str:

@@ -3,17 +3,24 @@
 - A hold that was never confirmed: its contact details, notes and codes go a day after it
   lapsed (the row stays, without them, for the statistics' count of unconfirmed holds).
 - A booked appointment: the contact details and notes are blanked BOOKING_KEEP_PERSONAL_DAYS
-  after its end (the statistics keep unit, service, official, times and outcome).
-The outbox forgets delivered e-mail on its own schedule (outbox.services.forget_delivered).
+  after its end (the statistics keep unit, service, official, times and outcome); other apps'
+  data about it goes at the same time (signal ``personal_data_forgotten``).
+- A verification code (the address it went to, for the sending limits) is deleted a day after
+  it was sent.
+Every field that may hold personal data, and the job that forgets it, is listed in
+``okence.personal_data``.
 """
 
 import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 
 from okence.booking.models import Appointment, Status, VerificationCode
+from okence.booking.signals import personal_data_forgotten
 
+BATCH = 500  # appointments forgotten in one transaction
 ANONYMOUS = {"name": "", "email": "anonymised@invalid", "phone": "", "notes": ""}
 
 
@@ -21,6 +28,13 @@ def forget_personal_data(now: datetime.datetime) -> int:
     """Blank the personal data whose time is up; the number of appointments changed."""
     lapsed_holds = Q(status=Status.EXPIRED, created_at__lte=now - datetime.timedelta(days=1))
     ended = Q(end__lte=now - datetime.timedelta(days=settings.BOOKING_KEEP_PERSONAL_DAYS))
+    day_ago = now - datetime.timedelta(days=1)
+    VerificationCode.objects.filter(created_at__lte=day_ago).delete()
     due = Appointment.objects.filter(lapsed_holds | ended).exclude(email=ANONYMOUS["email"])
-    VerificationCode.objects.filter(appointment__in=due).delete()
-    return due.update(**ANONYMOUS)
+    forgotten = 0
+    while batch := list(due.values_list("pk", flat=True)[:BATCH]):
+        with transaction.atomic():
+            VerificationCode.objects.filter(appointment__in=batch).delete()
+            forgotten += Appointment.objects.filter(pk__in=batch).update(**ANONYMOUS)
+            personal_data_forgotten.send(Appointment, appointment_ids=batch)
+    return forgotten

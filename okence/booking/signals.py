@@ -2,8 +2,15 @@
 
 ``appointment_changed`` is sent after a booking is confirmed or cancelled (the meetings app
 forwards it to the officials' consoles).
+
+``personal_data_forgotten`` is sent inside the retention job's transaction, after the contact
+details of appointments were blanked: apps that keep more personal data about those appointments
+(the name shown in the meeting room, the names of exchanged files) blank it too, at the same time
+and under the same rule. A receiver that fails rolls the whole run back, so nothing is left half
+forgotten; the next run tries again.
 """
 
 from django.dispatch import Signal
 
 appointment_changed = Signal()  # sender=Appointment, appointment=<Appointment>
+personal_data_forgotten = Signal()  # sender=Appointment, appointment_ids=<list of int>

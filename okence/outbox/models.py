@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from okence.redaction import redact
+
 
 class Email(models.Model):
     """One message waiting for, or past, delivery by the background jobs."""
@@ -41,7 +43,7 @@ class Email(models.Model):
         verbose_name_plural = _("e-mails")
 
     def __str__(self) -> str:
-        return self.subject
+        return redact(self.subject)  # a code e-mail's subject carries the code
 
     @property
     def delayed(self) -> bool:

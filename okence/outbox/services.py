@@ -132,12 +132,13 @@ def gave_up(reference: str) -> bool:
 
 def forget_delivered(now: datetime.datetime) -> int:
     """Delete delivered messages after OUTBOX_KEEP_SENT_HOURS, and ones that failed for good
-    after a week: their bodies hold codes, meeting links and personal data."""
+    after OUTBOX_KEEP_FAILED_DAYS: their bodies hold codes, meeting links and personal data."""
     sent = Email.objects.filter(
         status=Email.Status.SENT,
         sent_at__lte=now - datetime.timedelta(hours=settings.OUTBOX_KEEP_SENT_HOURS),
     )
     failed = Email.objects.filter(
-        status=Email.Status.FAILED, created_at__lte=now - datetime.timedelta(days=7)
+        status=Email.Status.FAILED,
+        created_at__lte=now - datetime.timedelta(days=settings.OUTBOX_KEEP_FAILED_DAYS),
     )
     return sent.delete()[0] + failed.delete()[0]

@@ -127,3 +127,10 @@ def send_follow_ups(now: datetime.datetime) -> int:
         sent += 1
     logger.info("survey_follow_ups_sent", extra={"count": sent})
     return sent
+
+
+def forget_old_comments(now: datetime.datetime) -> int:
+    """Blank comments SURVEY_KEEP_COMMENTS_DAYS after the meeting's day; the rating stays."""
+    today = timezone.localdate(now)
+    cutoff = today - datetime.timedelta(days=settings.SURVEY_KEEP_COMMENTS_DAYS)
+    return Answer.objects.filter(meeting_day__lte=cutoff).exclude(comment="").update(comment="")

@@ -45,7 +45,14 @@ class Command(BaseCommand):
             previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
         consumer = None if no_worker else self.start_consumer()
         server = uvicorn.Server(
-            uvicorn.Config(ASGI_APP, host=host, port=port, lifespan="off", log_level="info")
+            uvicorn.Config(
+                ASGI_APP,
+                host=host,
+                port=port,
+                lifespan="off",
+                # Logging as configured in settings.LOGGING, where tokens are redacted.
+                log_config=None,
+            )
         )
         try:
             server.run()  # returns after a graceful shutdown; exits if it cannot bind

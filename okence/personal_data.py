@@ -1,0 +1,118 @@
+"""Every field of Okence's database that may hold personal data, how long it is kept, and the
+periodic job that forgets it; and every other text field, with the reason it holds none.
+
+A test reads the models of every installed app and fails on a text field that is in neither
+list, so a new field cannot hold personal data without a rule for forgetting it. The same list
+is the source for the privacy notice.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Fields that may hold personal data, the rule for how long, and the job that applies it."""
+
+    fields: tuple[str, ...]  # "app_label.Model.field"
+    how_long: str  # in words, naming the setting that decides it
+    forgotten_by: str  # the periodic job (dotted path of a huey task)
+
+
+PERSONAL_DATA = (
+    Kept(
+        fields=(
+            "booking.Appointment.name",
+            "booking.Appointment.email",
+            "booking.Appointment.phone",
+            "booking.Appointment.notes",
+            "meetings.Room.display_name",
+            "exchange.FileEvent.file_name",
+            "exchange.FileEvent.detail",
+        ),
+        how_long=_(
+            "A booking's contact details and notes, the name shown in the meeting and the names "
+            "of exchanged files in the folder's records: until BOOKING_KEEP_PERSONAL_DAYS after "
+            "the meeting's end; of a time held but never confirmed, a day."
+        ),
+        forgotten_by="okence.booking.tasks.forget_personal_data",
+    ),
+    Kept(
+        fields=("booking.VerificationCode.email", "booking.VerificationCode.code_hash"),
+        how_long=_("The address a code was sent to, for the sending limits: a day."),
+        forgotten_by="okence.booking.tasks.forget_personal_data",
+    ),
+    Kept(
+        fields=(
+            "exchange.SharedFile.name",
+            "exchange.SharedFile.stored_name",
+            "exchange.SharedFile.content_type",
+            "exchange.SharedFile.sha256",
+        ),
+        how_long=_(
+            "Exchanged files: until EXCHANGE_GRACE_MINUTES after the meeting's end (or after "
+            "the meeting closes if it was never ended)."
+        ),
+        forgotten_by="okence.exchange.tasks.purge_folders",
+    ),
+    Kept(
+        fields=(
+            "outbox.Email.to",
+            "outbox.Email.subject",
+            "outbox.Email.body_text",
+            "outbox.Email.body_html",
+            "outbox.Email.attachments",
+            "outbox.Email.last_error",
+            "outbox.Email.reference",
+        ),
+        how_long=_(
+            "Outgoing e-mail: until delivered, then OUTBOX_KEEP_SENT_HOURS; one that could not "
+            "be delivered, OUTBOX_KEEP_FAILED_DAYS."
+        ),
+        forgotten_by="okence.outbox.tasks.forget_delivered_emails",
+    ),
+    Kept(
+        fields=("surveys.Answer.comment",),
+        how_long=_(
+            "Survey comments (not linked to any person, but free text): "
+            "SURVEY_KEEP_COMMENTS_DAYS after the meeting's day."
+        ),
+        forgotten_by="okence.surveys.tasks.forget_old_comments",
+    ),
+    Kept(
+        fields=("sessions.Session.session_key", "sessions.Session.session_data"),
+        how_long=_("Staff sign-in sessions: until they expire (SESSION_COOKIE_AGE)."),
+        forgotten_by="okence.server.tasks.clear_expired_sessions",
+    ),
+)
+
+# Text fields that hold no personal data of citizens, each with the reason. A model's name alone
+# exempts all of its text fields.
+NOT_PERSONAL = {
+    "offices.Unit": "the public facts of an administrative unit",
+    "offices.Service": "the public description of a service",
+    "offices.Closure.reason": "why a unit is closed on a day, entered by its staff",
+    "auth.User": (
+        "staff accounts, kept while the person works for the unit and removed by an "
+        "administrator; citizens have no account"
+    ),
+    "auth.Group": "names of staff roles",
+    "auth.Permission": "names of permissions",
+    "contenttypes.ContentType": "names of models",
+    "admin.LogEntry": (
+        "staff changes made in the administration; an appointment is named there by its "
+        "service and time (Appointment.__str__), never by the citizen"
+    ),
+    "booking.Appointment.status": "a state",
+    "booking.Appointment.language": "the language of the e-mails, one of the site's languages",
+    "booking.Appointment.hold_token_hash": "SHA-256 of a random token: identifies no one",
+    "booking.Appointment.meeting_token_hash": "SHA-256 of a random token: identifies no one",
+    "booking.Appointment.manage_token_hash": "SHA-256 of a random token: identifies no one",
+    "meetings.Room.citizen_connection": "the name of a server-side channel while connected",
+    "exchange.FileEvent.action": "what happened",
+    "exchange.FileEvent.actor": "which side acted: citizen or official",
+    "exchange.SharedFile.uploaded_by": "which side uploaded: citizen or official",
+    "surveys.Ticket.token_hash": "SHA-256 of a random token: identifies no one",
+    "outbox.Email.status": "a state",
+}
