@@ -15,6 +15,7 @@ from okence.outbox.models import Email
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
+MINUTE = datetime.timedelta(minutes=1)
 
 
 def personal(appointment) -> tuple:
@@ -50,32 +51,37 @@ def test_a_meeting_keeps_its_details_for_90_days_after_its_end(clock, ana):
     assert retention.forget_personal_data(timezone.now()) == 0  # once is enough
 
 
-def test_delivered_mail_is_forgotten_after_a_day_and_failed_mail_after_a_week(clock):
-    now = timezone.now()
-    sent = Email.objects.create(
+def mail(status, now) -> Email:
+    return Email.objects.create(
         to=["a@example.si"],
         subject="s",
         body_text="link",
-        status=Email.Status.SENT,
-        sent_at=now,
+        status=status,
+        sent_at=now if status == Email.Status.SENT else None,
         next_attempt_at=now,
         created_at=now,
     )
-    failed = Email.objects.create(
-        to=["b@example.si"],
-        subject="s",
-        body_text="link",
-        status=Email.Status.FAILED,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    pending = Email.objects.create(
-        to=["c@example.si"], subject="s", body_text="link", next_attempt_at=now, created_at=now
-    )
-    clock.shift(DAY)
+
+
+def remaining() -> set[str]:
+    return set(Email.objects.values_list("status", flat=True))
+
+
+def test_delivered_mail_is_kept_24_hours_and_not_a_minute_longer(clock):
+    mail(Email.Status.SENT, timezone.now())
+    mail(Email.Status.PENDING, timezone.now())
+    clock.shift(DAY - MINUTE)
+    assert outbox.forget_delivered(timezone.now()) == 0
+    clock.shift(MINUTE)
     assert outbox.forget_delivered(timezone.now()) == 1
-    assert not Email.objects.filter(pk=sent.pk).exists()
-    clock.shift(6 * DAY)
+    assert remaining() == {Email.Status.PENDING}  # what is still to be sent is never forgotten
+
+
+def test_failed_mail_is_kept_7_days_and_not_a_minute_longer(clock):
+    mail(Email.Status.FAILED, timezone.now())
+    clock.shift(7 * DAY - MINUTE)
+    assert outbox.forget_delivered(timezone.now()) == 0
+    assert remaining() == {Email.Status.FAILED}
+    clock.shift(MINUTE)
     assert outbox.forget_delivered(timezone.now()) == 1
-    assert list(Email.objects.values_list("pk", flat=True)) == [pending.pk]
-    assert failed.pk != pending.pk
+    assert remaining() == set()
