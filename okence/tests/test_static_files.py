@@ -33,8 +33,10 @@ def test_collectstatic_rewrites_the_meeting_modules_imports(tmp_path):
         assert hashed, f"no hashed copy of {module}.js"
         return hashed[0].read_text()
 
-    # The page's module imports ui.js, which imports signalling.js (see openRoom): both hashed.
+    # The page's module imports ui.js, which imports the shared socket client (see openRoom) from
+    # lib/, a folder up: both hashed.
     source = hashed_source("citizen")
     assert "./ui.js" not in source and re.search(r'"\./ui\.[0-9a-f]{12}\.js"', source)
     source = hashed_source("ui")
-    assert "./signalling.js" not in source and "signalling." in source
+    assert "../lib/socket.js" not in source
+    assert re.search(r'"\.\./lib/socket\.[0-9a-f]{12}\.js"', source)

@@ -4,11 +4,12 @@
 // notice, admit or turn away from the list. The server authorises every action; this script only
 // asks. Protocol: docs/meeting-protocol.md, "Console socket".
 
+import { announce, fill, readStrings } from "./lib/dom.js";
+import { Socket } from "./lib/socket.js";
+
 const SOUND_KEY = "okence.console.sound";
 const NOTIFICATIONS_KEY = "okence.console.notifications";
 const HIDDEN_STATES = new Set(["held", "expired"]);
-const MAX_BACKOFF_MS = 30_000;
-const PING_MS = 25_000; // below common proxy idle timeouts (nginx: 60 s)
 const PENDING_MS = 8_000; // an action with no answer by then may be tried again
 
 const root = document.getElementById("console");
@@ -19,18 +20,8 @@ const baseTitle = document.title;
 
 // Texts ---------------------------------------------------------------------------------------
 
-const texts = Object.fromEntries(
-  [...(document.getElementById("console-text")?.content.querySelectorAll("[data-key]") ?? [])].map(
-    (element) => [element.dataset.key, element.textContent.trim()],
-  ),
-);
-
-function t(key, values = {}) {
-  return Object.entries(values).reduce(
-    (text, [name, value]) => text.replaceAll(`{${name}}`, value),
-    texts[key] ?? key,
-  );
-}
+const texts = readStrings("console-text");
+const t = (key, values) => fill(texts[key] ?? key, values);
 
 function clock(iso, timeZone = zone) {
   if (!iso) return "";
@@ -189,8 +180,7 @@ function stillSignedIn(response) {
     response.status === 404 ||
     (response.redirected && new URL(response.url).pathname !== location.pathname);
   if (signedOut) {
-    stopped = true;
-    socket?.close(1000);
+    socket?.close();
     status(t("signed_out"));
   }
   return !signedOut;
@@ -198,14 +188,7 @@ function stillSignedIn(response) {
 
 // Alerts --------------------------------------------------------------------------------------
 
-const announcer = root?.querySelector("[data-announce]");
 const badge = root?.querySelector("[data-badge]");
-
-function announce(text) {
-  // Emptied first, so that the same sentence twice is announced twice.
-  announcer.textContent = "";
-  setTimeout(() => { announcer.textContent = text; }, 50);
-}
 
 function updateBadge() {
   const count = rows().filter((row) => row.dataset.state === "waiting").length;
@@ -359,7 +342,7 @@ function setPending(row, pending) {
 // Whether the row's action buttons can be used now: only on an open socket, one action at a time.
 // aria-disabled rather than disabled: a disabled button drops the keyboard focus to the page.
 function settle(row) {
-  const ready = socket?.readyState === WebSocket.OPEN && !row.pending;
+  const ready = Boolean(socket?.connected) && !row.pending;
   for (const button of row.querySelectorAll("[data-waiting-actions] button")) {
     button.setAttribute("aria-disabled", String(!ready));
   }
@@ -367,12 +350,6 @@ function settle(row) {
 
 function usable(button) {
   return button.getAttribute("aria-disabled") !== "true";
-}
-
-function send(message) {
-  if (socket?.readyState !== WebSocket.OPEN) return false;
-  socket.send(JSON.stringify(message));
-  return true;
 }
 
 function wireActions() {
@@ -383,8 +360,8 @@ function wireActions() {
     const id = row.dataset.appointment;
     if (button.matches("[data-turn-away]")) {
       if (!window.confirm(t("confirm_turn_away", { name: row.dataset.name }))) return;
-      if (send({ type: "turn_away", id })) setPending(row, true);
-    } else if (send({ type: "admit", id })) {
+      if (socket.send({ type: "turn_away", id })) setPending(row, true);
+    } else if (socket.send({ type: "admit", id })) {
       setPending(row, true);
     }
   });
@@ -395,7 +372,7 @@ function wireActions() {
     const text = form.elements.text.value.trim();
     if (!text || !usable(event.submitter ?? form.querySelector("button"))) return;
     const row = form.closest("tr[data-appointment]");
-    if (send({ type: "notice", id: row.dataset.appointment, text })) setPending(row, true);
+    if (socket.send({ type: "notice", id: row.dataset.appointment, text })) setPending(row, true);
   });
 }
 
@@ -415,68 +392,27 @@ function noticeSent(id, message) {
 // The socket ----------------------------------------------------------------------------------
 
 let socket = null;
-let attempt = 0;
-let stopped = false;
-let reconnectTimer = null;
-let pingTimer = null;
 
-function socketUrl() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}${root.dataset.socket}`;
-}
-
-function connect() {
-  clearTimeout(reconnectTimer);
-  if (stopped) return;
-  status(t("connecting"));
-  let opened = false;
-  socket = new WebSocket(socketUrl());
-  socket.addEventListener("open", () => {
-    opened = true;
-    attempt = 0;
+function listen() {
+  socket = new Socket(root.dataset.socket);
+  socket.on("open", () => {
     status(t("live"));
     rows().forEach(settle);
     refresh();
-    pingTimer = setInterval(() => send({ type: "ping" }), PING_MS);
   });
-  socket.addEventListener("message", (event) => {
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (message.type === "appointment") apply(message.appointment);
-    else if (message.type === "notice_sent") noticeSent(message.id, message.message);
-    else if (message.type === "error") {
-      rows().forEach((row) => setPending(row, false));
-      showError(message.message);
-    }
+  socket.on("appointment", ({ appointment }) => apply(appointment));
+  socket.on("notice_sent", ({ id, message }) => noticeSent(id, message));
+  socket.on("error", ({ message }) => {
+    rows().forEach((row) => setPending(row, false));
+    showError(message);
   });
-  socket.addEventListener("close", () => {
-    clearInterval(pingTimer);
+  socket.on("close", ({ final, opened, delay }) => {
     rows().forEach(settle);
-    if (stopped) return;
+    if (socket.stopped) return;
     if (!opened) refresh(); // a refused handshake may mean the session ended; refresh finds out
-    reconnectLater();
+    if (final) status(t("broken"));
+    else status(t("reconnecting", { seconds: String(Math.ceil(delay / 1000)) }));
   });
-}
-
-// Exponential backoff with jitter, so that many consoles do not all return at the same moment
-// after a server restart.
-function reconnectLater() {
-  const ceiling = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
-  const delay = ceiling / 2 + Math.random() * (ceiling / 2);
-  attempt += 1;
-  status(t("reconnecting", { seconds: String(Math.ceil(delay / 1000)) }));
-  reconnectTimer = setTimeout(connect, delay);
-}
-
-function reconnectNow() {
-  if (!stopped && socket?.readyState === WebSocket.CLOSED) {
-    attempt = 0;
-    connect();
-  }
 }
 
 // A console left open overnight starts the new day with the new day's list.
@@ -492,16 +428,14 @@ function start() {
   updateBadge();
   wireAlertSettings();
   wireActions();
-  window.addEventListener("pagehide", () => {
-    stopped = true;
-    socket?.close(1000);
-  });
+  listen();
+  window.addEventListener("pagehide", () => socket.close());
   window.addEventListener("pageshow", (event) => {
-    if (event.persisted) { stopped = false; reconnectNow(); } // back from the page cache
+    if (event.persisted) socket.connect(); // back from the page cache
   });
-  window.addEventListener("online", reconnectNow);
   watchTheDay();
-  connect();
+  status(t("connecting"));
+  socket.connect();
 }
 
 if (root && tbody) start();

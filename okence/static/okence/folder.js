@@ -2,18 +2,11 @@
 // upload with progress and cancel ("Upload" → "Files", or drag and drop), and a live list: the
 // folder's socket says when anything changed and the list is fetched again, for both sides.
 
-import { Signalling } from "./meeting/signalling.js";
+import { $, announce, fill, readStrings } from "./lib/dom.js";
+import { Socket } from "./lib/socket.js";
 
-const root = document.getElementById("folder");
-const $ = (id) => document.getElementById(id);
-
-const strings = Object.fromEntries(
-  [...$("folder-strings").content.querySelectorAll("[data-key]")].map((span) => [
-    span.dataset.key,
-    span.textContent.trim(),
-  ]),
-);
-const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
+const root = $("folder");
+const strings = readStrings("folder-strings");
 
 const config = root.dataset;
 const MB = 1024 * 1024;
@@ -34,19 +27,11 @@ const rows = $("file-rows");
 const table = $("file-table");
 const download = $("download");
 const selectAll = $("select-all");
-const statusRegion = $("upload-status");
 
 // The folder as last fetched (id → file); what is checked survives every refresh.
 let files = new Map();
 const selected = new Set();
 let gone = false;
-
-function announce(text) {
-  statusRegion.textContent = "";
-  setTimeout(() => {
-    statusRegion.textContent = text;
-  }, 100);
-}
 
 // --- The list ---------------------------------------------------------------------------------
 
@@ -469,7 +454,7 @@ if (canDrop) {
 
 // --- Live updates -----------------------------------------------------------------------------
 
-const socket = new Signalling(config.socket);
+const socket = new Socket(config.socket);
 socket.on("changed", () => refresh({ announceNew: true }));
 // Also after a reconnection: whatever changed meanwhile.
 let opened = false;

@@ -5,7 +5,7 @@
 // connection is restarted by the offering side ("failed" event → restart()). getStats() gives a
 // connection-quality hint every two seconds ("quality" event).
 
-import { Emitter } from "./signalling.js";
+import { Emitter } from "../lib/emitter.js";
 
 const STATS_EVERY = 2000;
 const DISCONNECTED_GRACE = 4000; // "disconnected" often heals by itself; "failed" does not

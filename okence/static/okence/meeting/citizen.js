@@ -1,9 +1,10 @@
 // The citizen's meeting page: pre-join → waiting room → call → end (or turned away, paused by
 // another tab, left). The root element's data-state says which; see room.html for the views.
 
+import { $, announce } from "../lib/dom.js";
 import { MessageList, sendForm } from "./chat.js";
 import { FolderPanel } from "./shared-folder.js";
-import { $, announce, expose, note, openRoom, showState, watchConnection, wireStage } from "./ui.js";
+import { expose, note, openRoom, showState, watchConnection, wireStage } from "./ui.js";
 
 const { root, text, socket, media, call } = openRoom({ offerer: false });
 const senders = { citizen: text.you, official: text.official };

@@ -2,7 +2,7 @@
 // toggles, switching devices and sharing the screen. Whenever the outgoing track of a kind
 // changes, a "track" event says so, and the call puts it on its sender (replaceTrack).
 
-import { Emitter } from "./signalling.js";
+import { Emitter } from "../lib/emitter.js";
 
 const VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 } };
 

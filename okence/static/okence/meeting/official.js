@@ -1,9 +1,10 @@
 // The official's meeting page: who waits, admit or turn away, messages to the waiting room, the
 // call (this side offers, see call.js) and the chat, and ending the meeting.
 
+import { $, announce, fill } from "../lib/dom.js";
 import { MessageList, sendForm } from "./chat.js";
 import { FolderPanel } from "./shared-folder.js";
-import { $, announce, expose, fill, note, openRoom, showState, watchConnection, wireStage } from "./ui.js";
+import { expose, note, openRoom, showState, watchConnection, wireStage } from "./ui.js";
 
 const { root, text, socket, media, call } = openRoom({ offerer: true });
 const chat = new MessageList(

@@ -2,7 +2,7 @@
 // meeting socket says the folder changed) and a link to this side's folder page, opening in a new
 // tab so that the call goes on. On the official's page it also creates the folder.
 
-import { announce } from "./ui.js";
+import { announce } from "../lib/dom.js";
 
 function csrfToken() {
   const field = document.querySelector("input[name=csrfmiddlewaretoken]");

@@ -1,20 +1,19 @@
 // What both meeting pages share: how they begin (strings, socket, camera and microphone, call),
-// their translated strings, the views shown per state, spoken announcements, the connection
-// notice, and the stage (preview, level meter, toggles, device selects, screen sharing, the
-// quality hint and starting the remote picture after a gesture).
+// the views shown per state, the connection notice, and the stage (preview, level meter,
+// toggles, device selects, screen sharing, the quality hint and starting the remote picture
+// after a gesture).
 
+import { $, fill, readStrings } from "../lib/dom.js";
+import { Socket } from "../lib/socket.js";
 import { Call } from "./call.js";
 import { fillSelect, LevelMeter, Media } from "./media.js";
-import { Signalling } from "./signalling.js";
-
-export const $ = (id) => document.getElementById(id);
 
 // The page's #meeting root, its strings, the socket to its data-ws (not yet connected), the local
 // camera and microphone, and the call over that socket; the official's side is the offerer.
 export function openRoom({ offerer }) {
   const root = $("meeting");
-  const text = readStrings();
-  const socket = new Signalling(root.dataset.ws);
+  const text = readStrings("meeting-strings");
+  const socket = new Socket(root.dataset.ws);
   const media = new Media($("local-video"));
   const call = new Call({
     media,
@@ -24,14 +23,6 @@ export function openRoom({ offerer }) {
   });
   return { root, text, socket, media, call };
 }
-
-// <template id="meeting-strings"><span data-key="…">translated text</span>…</template>
-export function readStrings() {
-  const spans = $("meeting-strings").content.querySelectorAll("[data-key]");
-  return Object.fromEntries([...spans].map((span) => [span.dataset.key, span.textContent.trim()]));
-}
-
-export const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
 
 // Shows the elements whose data-view lists the state. Focus moves to the new view's heading only
 // when it would otherwise be lost (the focused button has just been hidden).
@@ -46,15 +37,6 @@ export function showState(root, state, { focus = true } = {}) {
     root.querySelector(`[data-view~="${state}"][data-focus], [data-view~="${state}"] [data-focus]`)
       ?.focus();
   }
-}
-
-// A polite, visually hidden live region; the same text twice is still said twice.
-export function announce(text) {
-  const region = $("announcer");
-  region.textContent = "";
-  setTimeout(() => {
-    region.textContent = text;
-  }, 100);
 }
 
 export function note(element, text) {

@@ -1,20 +1,11 @@
-// The meeting's WebSocket (docs/meeting-protocol.md): JSON messages in and out, a small event
-// emitter, and reconnection by itself after an unexpected close, with exponential backoff and
-// jitter. Closes that mean "stop" (replaced, ended, protocol errors) are not retried.
+// The one WebSocket client of every live page (the meeting pages, the console, the folder; see
+// docs/meeting-protocol.md): JSON messages in and out as events, a ping every 20 s and a
+// connection taken for dead when nothing was heard for 45 s (a silent drop may otherwise stay
+// "open" for many minutes), and reconnection by itself after an unexpected close, with
+// exponential backoff and jitter. Closes that mean "stop" (replaced, ended, protocol errors) are
+// not retried.
 
-export class Emitter {
-  #handlers = new Map();
-
-  on(type, handler) {
-    if (!this.#handlers.has(type)) this.#handlers.set(type, []);
-    this.#handlers.get(type).push(handler);
-    return this;
-  }
-
-  emit(type, data) {
-    for (const handler of this.#handlers.get(type) ?? []) handler(data);
-  }
-}
+import { Emitter } from "./emitter.js";
 
 // 4400 malformed, 4409 replaced by another tab, 4410 meeting ended, 4413 too large, 4429 flood.
 export const FINAL_CLOSES = new Set([4400, 4409, 4410, 4413, 4429]);
@@ -26,7 +17,7 @@ const SILENT_LIMIT = 45_000; // nothing heard for this long: the connection is d
 const RATE = 15;
 const BURST = 60;
 
-export class Signalling extends Emitter {
+export class Socket extends Emitter {
   socket = null;
   attempt = 0;
   stopped = true;
@@ -94,7 +85,9 @@ export class Signalling extends Emitter {
     clearTimeout(this.#retry);
     const socket = new WebSocket(this.url);
     this.socket = socket;
+    let opened = false;
     socket.addEventListener("open", () => {
+      opened = true;
       this.attempt = 0;
       this.#heard = Date.now();
       this.#pinger = setInterval(() => this.#ping(socket), PING_EVERY);
@@ -112,14 +105,14 @@ export class Signalling extends Emitter {
       this.emit(message.type, message);
     });
     socket.addEventListener("close", (event) => {
-      if (this.socket === socket) this.#closed(socket, event.code);
+      if (this.socket === socket) this.#closed(socket, event.code, opened);
     });
   }
 
   #ping(socket) {
     if (Date.now() - this.#heard > SILENT_LIMIT) {
       // A dead connection may take minutes to report its close: give up on it now.
-      this.#closed(socket, 1006);
+      this.#closed(socket, 1006, true);
       socket.close();
       return;
     }
@@ -134,14 +127,20 @@ export class Signalling extends Emitter {
     if (this.socket === socket) this.socket = null;
   }
 
-  #closed(socket, code) {
+  // The "close" event: the code, whether it is final (no reconnection), whether the socket had
+  // opened (a refused handshake never does) and in how many ms the next attempt comes.
+  #closed(socket, code, opened) {
     this.#drop(socket);
     const final = this.stopped || FINAL_CLOSES.has(code);
-    this.emit("close", { code, final });
-    if (final) return;
-    const delay = Math.min(MAX_DELAY, FIRST_DELAY * 2 ** this.attempt);
+    if (final) {
+      this.emit("close", { code, final, opened });
+      return;
+    }
+    const ceiling = Math.min(MAX_DELAY, FIRST_DELAY * 2 ** this.attempt);
     this.attempt += 1;
     // Full jitter on the upper half: many clients dropped at once do not return at once.
-    this.#retry = setTimeout(() => this.#open(), delay / 2 + (Math.random() * delay) / 2);
+    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
+    this.#retry = setTimeout(() => this.#open(), delay);
+    this.emit("close", { code, final, opened, delay });
   }
 }
