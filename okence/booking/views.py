@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from okence import clientaddress
 from okence.booking import exceptions
 from okence.booking import services as booking
 from okence.booking.availability import bookable_window
@@ -153,7 +154,7 @@ def details(request, unit: str, service: str):
                 start,
                 contact,
                 language=translation.get_language(),
-                client=request.META.get("REMOTE_ADDR", ""),
+                client=clientaddress.of(request),
                 now=now,
                 replaces=previous or None,
             )

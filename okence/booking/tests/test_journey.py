@@ -26,9 +26,9 @@ def details_url(service):
     return reverse("booking:details", args=[service.unit.slug, service.slug])
 
 
-def book(client, service, start=START, **changes):
+def book(client, service, start=START, REMOTE_ADDR="127.0.0.1", **changes):  # noqa: N803
     data = DETAILS | {"start": start.astimezone(datetime.UTC).isoformat()} | changes
-    return client.post(details_url(service), data)
+    return client.post(details_url(service), data, REMOTE_ADDR=REMOTE_ADDR)
 
 
 def latest_code() -> str:
@@ -163,3 +163,14 @@ def test_pages_carry_a_strict_content_security_policy(client, clock, service, an
     assert f'nonce="{nonce}"' in response.content.decode()
     assert "script-src 'self' 'nonce-" in policy
     assert "unsafe-inline" not in policy and "default-src 'self'" in policy
+
+
+def test_holds_from_addresses_of_one_ipv6_64_share_one_limit(client, clock, service, ana, settings):
+    settings.BOOKING_HOLDS_PER_IP_PER_HOUR = 1
+    first = book(client, service, REMOTE_ADDR="2001:db8:7:8::1")
+    assert first.status_code == 303
+    later = START + datetime.timedelta(hours=1)
+    refused = book(client, service, later, email="b@example.si", REMOTE_ADDR="2001:db8:7:8::2")
+    assert refused.status_code == 200 and 'role="alert"' in refused.content.decode()
+    other = book(client, service, later, email="c@example.si", REMOTE_ADDR="2001:db8:7:9::1")
+    assert other.status_code == 303
