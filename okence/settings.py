@@ -228,7 +228,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SESSION_COOKIE_HTTPONLY = True
 
 # Booking rules.
-BOOKING_HOLD_MINUTES = 10
+BOOKING_HOLD_MINUTES = 10  # a code (and its hold) lasts this long, longer if its e-mail is retried
+BOOKING_HOLD_MAX_MINUTES = 30  # but no hold lasts longer than this from its first code
 BOOKING_CODE_MAX_WRONG_TRIES = 5
 BOOKING_CODE_RESEND_INTERVAL_SECONDS = 60
 BOOKING_CODE_SENDS_PER_HOUR = 5

@@ -8,6 +8,7 @@ import calendar as monthcalendar
 import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -203,8 +204,12 @@ def verify(request, token: str):
     error = notice = None
     if request.POST.get("action") == "resend":
         try:
-            booking.resend_code(appointment, now)
-            notice = _("A new code has been sent.")
+            booking.resend_code(appointment, now, client=clientaddress.of(request))
+            # The same words whether or not the address's limits let the code go at once.
+            notice = _(
+                "A new code is on its way. One address gets at most one code a minute and "
+                "%(n)d an hour."
+            ) % {"n": settings.BOOKING_CODE_SENDS_PER_HOUR}
         except exceptions.BookingError as refusal:
             error = refusal
     elif form.is_bound and form.is_valid():
@@ -237,7 +242,8 @@ def verify(request, token: str):
             "back_url": back,
             "token": token,
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
-            "delayed": outbox.is_delayed(booking.code_reference(appointment)),
+            # One state: a lapsed hold no longer waits for its code, however late that comes.
+            "delayed": not ended and outbox.is_delayed(booking.code_reference(appointment)),
         },
         status=400 if error and not notice else 200,
     )
