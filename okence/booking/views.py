@@ -205,13 +205,17 @@ def verify(request, token: str):
     if request.POST.get("action") == "resend":
         try:
             booking.resend_code(appointment, now, client=clientaddress.of(request))
-            # The same words whether or not the address's limits let the code go at once.
-            notice = _(
-                "A new code is on its way. One address gets at most one code a minute and "
-                "%(n)d an hour."
-            ) % {"n": settings.BOOKING_CODE_SENDS_PER_HOUR}
         except exceptions.BookingError as refusal:
             error = refusal
+        else:  # see the page by GET, so that reloading it does not ask for yet another code
+            url = reverse("booking:verify", args=[token]) + "?" + urlencode({"sent": 1})
+            return HttpResponseRedirect(url, status=303)
+    elif request.GET.get("sent"):
+        # The same words whether or not the address's limits let the code go at once.
+        notice = _(
+            "A new code is on its way. One address gets at most one code a minute and "
+            "%(n)d an hour."
+        ) % {"n": settings.BOOKING_CODE_SENDS_PER_HOUR}
     elif form.is_bound and form.is_valid():
         try:
             booking.confirm(appointment, form.cleaned_data["code"], now)
@@ -277,8 +281,10 @@ def manage(request, token: str):
         try:
             booking.cancel(appointment, now)
         except exceptions.BookingError as refusal:
-            error = refusal
-        appointment.refresh_from_db()
+            if appointment.status != Status.CANCELLED:  # a repeated cancel is no error
+                error = refusal
+        if error is None:  # see the result by GET, so that reloading it sends nothing again
+            return HttpResponseRedirect(reverse("booking:manage", args=[token]), status=303)
     return render(
         request,
         "booking/manage.html",
@@ -288,4 +294,5 @@ def manage(request, token: str):
             "cancellable": booking.can_cancel(appointment, now),
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
         },
+        status=409 if error else 200,
     )
