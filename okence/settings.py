@@ -31,7 +31,11 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY is required outside the development profile.")
     SECRET_KEY = "development-only-not-secret"  # noqa: S105
 
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address that links in e-mails name; never taken from a request's Host header. Unset in
+# development, it follows the address `manage.py serve` binds (okence/server: `make run PORT=9000`).
+SITE_URL = (envstr("SITE_URL") or "").rstrip("/")
+SITE_URL_FOLLOWS_SERVE = DEVELOPMENT and not SITE_URL
+SITE_URL = SITE_URL or "http://127.0.0.1:8000"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
