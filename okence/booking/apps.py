@@ -10,4 +10,6 @@ class BookingConfig(AppConfig):
         from okence.booking import services
         from okence.outbox.signals import email_delayed
 
-        email_delayed.connect(services._code_delayed, dispatch_uid="booking.code_delayed")
+        email_delayed.connect(
+            services.keep_hold_for_delayed_code, dispatch_uid="booking.code_delayed"
+        )

@@ -250,7 +250,7 @@ def _send_code(appointment: Appointment, now: datetime.datetime) -> None:
     so no-one learns from it whether an address was used: "wait 60 s" would tell a stranger.
 
     The code, and the hold with it, lasts BOOKING_HOLD_MINUTES, and never past the hold's cap.
-    If its e-mail is delayed, the hold waits for it (``_code_delayed``), up to the cap.
+    If its e-mail is delayed, the hold waits for it (``keep_hold_for_delayed_code``), up to the cap.
     """
     email = appointment.email.lower()
     code = new_code()
@@ -300,9 +300,12 @@ def _send_code(appointment: Appointment, now: datetime.datetime) -> None:
     appointment.refresh_from_db(fields=["hold_expires_at"])
 
 
-def _code_delayed(sender, *, email_id: int, retry_at: datetime.datetime, **kwargs) -> None:
+def keep_hold_for_delayed_code(
+    sender, *, email_id: int, retry_at: datetime.datetime, now: datetime.datetime, **kwargs
+) -> None:
     """A code's e-mail failed and will be retried: keep the code and its hold until the retry
-    could have arrived and been typed in, never past the hold's cap. Connected in apps.py."""
+    could have arrived and been typed in, never past the hold's cap. A hold that has lapsed
+    meanwhile stays lapsed. Connected in apps.py to the outbox's ``email_delayed``."""
     code = (
         VerificationCode.objects.select_related("appointment").filter(message_id=email_id).first()
     )
@@ -314,7 +317,10 @@ def _code_delayed(sender, *, email_id: int, retry_at: datetime.datetime, **kwarg
             expires_at=expires
         )
         Appointment.objects.filter(
-            pk=code.appointment_id, status=Status.HELD, hold_expires_at__lt=expires
+            pk=code.appointment_id,
+            status=Status.HELD,
+            hold_expires_at__gt=now,
+            hold_expires_at__lt=expires,
         ).update(hold_expires_at=expires)
 
 

@@ -105,7 +105,7 @@ def _record_failure(email: Email, error: Exception, now: datetime.datetime, *, p
         next_attempt_at=retry_at,
     )
     if not gave_up:
-        email_delayed.send(Email, email_id=email.pk, retry_at=retry_at)
+        email_delayed.send(Email, email_id=email.pk, retry_at=retry_at, now=now)
     logger.warning(
         "email_delivery_failed",
         extra={"email_id": email.pk, "attempt": attempts, "error": str(error), "gave_up": gave_up},
