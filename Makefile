@@ -54,6 +54,8 @@ sync-dev: uv-bin check-python
 	$(UV) sync --frozen --python "$(PYTHON)"
 
 run: export OKENCE_PROFILE := development
+# Links printed here and e-mailed by the server name the port served, unless SITE_URL is set.
+run: export SITE_URL ?= $(URL)
 run: sync
 	$(VENV_PYTHON) manage.py migrate --no-input
 	$(VENV_PYTHON) manage.py load_demo

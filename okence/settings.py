@@ -31,7 +31,11 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY is required outside the development profile.")
     SECRET_KEY = "development-only-not-secret"  # noqa: S105
 
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address that links in e-mails name; never taken from a request's Host header. Unset in
+# development, it follows the address `manage.py serve` binds (okence/server: `make run PORT=9000`).
+SITE_URL = (envstr("SITE_URL") or "").rstrip("/")
+SITE_URL_FOLLOWS_SERVE = DEVELOPMENT and not SITE_URL
+SITE_URL = SITE_URL or "http://127.0.0.1:8000"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
@@ -228,7 +232,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SESSION_COOKIE_HTTPONLY = True
 
 # Booking rules.
-BOOKING_HOLD_MINUTES = 10
+BOOKING_HOLD_MINUTES = 10  # a code (and its hold) lasts this long, longer if its e-mail is retried
+BOOKING_HOLD_MAX_MINUTES = 30  # but no hold lasts longer than this from its first code
 BOOKING_CODE_MAX_WRONG_TRIES = 5
 BOOKING_CODE_RESEND_INTERVAL_SECONDS = 60
 BOOKING_CODE_SENDS_PER_HOUR = 5

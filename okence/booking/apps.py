@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class BookingConfig(AppConfig):
     name = "okence.booking"
     verbose_name = _("Booking")
+
+    def ready(self):
+        from okence.booking import services
+        from okence.outbox.signals import email_delayed
+
+        email_delayed.connect(
+            services.keep_hold_for_delayed_code, dispatch_uid="booking.code_delayed"
+        )

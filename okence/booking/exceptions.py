@@ -16,7 +16,10 @@ class SlotTaken(BookingError):
 
 
 class TooManyHolds(BookingError):
-    message = _("Too many bookings were started from your connection. Please try again later.")
+    message = _(
+        "Too many reservations and codes were asked for from your connection. "
+        "Please try again later."
+    )
 
 
 class HoldExpired(BookingError):
@@ -63,12 +66,6 @@ class ResendTooSoon(BookingError):
             "A new code can be sent in %(n)d seconds.",
             self.seconds,
         ) % {"n": self.seconds}
-
-
-class SendLimitReached(BookingError):
-    message = _(
-        "Too many codes were sent to this address in the last hour. Please try again later."
-    )
 
 
 class NotCancellable(BookingError):

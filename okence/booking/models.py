@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from okence.offices.models import Official, Service, Unit
+from okence.outbox.models import Email
 
 
 class Status(models.TextChoices):
@@ -85,13 +86,19 @@ class VerificationCode(models.Model):
     """A 6-digit code sent to confirm the e-mail address of a held appointment.
 
     Only a keyed hash of the code is stored. Wrong tries are counted on the appointment, so a new
-    code does not give a guesser a fresh set of tries.
+    code does not give a guesser a fresh set of tries. A code asked for past its address's hourly
+    limit is recorded but never sent (``sends_at`` is empty), so that the hold's own page answers
+    the same whether or not its address was used.
     """
 
     appointment = models.ForeignKey(Appointment, models.CASCADE, related_name="codes")
     email = models.EmailField(db_index=True)  # lower-cased, for the per-address sending limits
     code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(db_index=True)  # when it was asked for
+    sends_at = models.DateTimeField(null=True, blank=True)  # a minute after the address's last
+    message = models.ForeignKey(
+        Email, models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 

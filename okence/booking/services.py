@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Max, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from okence.tokens import codes_match, hash_code, hash_token, new_code, new_toke
 logger = logging.getLogger(__name__)
 MAX_DURATION = datetime.timedelta(minutes=MAX_SERVICE_MINUTES)
 CLAIM_LOCK_SPACE = 0x6F6B  # "ok": the advisory-lock namespace of claims on an official's time
+CODE_LOCK_SPACE = 0x6F6C  # the advisory-lock namespace of codes to one address
 
 
 @dataclass(frozen=True)
@@ -140,22 +142,13 @@ def hold(
 ) -> tuple[Appointment, str]:
     """Reserve a free time for the citizen and e-mail a code; returns the hold and its token.
 
-    ``replaces`` is the token of the citizen's own earlier hold (after "Nazaj"): once the limits
-    allow the new hold, the earlier one is released, so that the same time can be taken again
-    with corrected details. Its code dies with it, so a new one may go to the same address at
-    once (the hourly limit still counts it).
+    ``client`` is the sender's key (``clientaddress.network``). ``replaces`` is the token of the
+    citizen's own earlier hold (after "Nazaj"): once the limits allow the new hold, the earlier one
+    is released, so that the same time can be taken again with corrected details. Its token gives
+    no way past the address's sending limits: the new code waits its minute like any other.
     """
-    previous = held_by_token(replaces) if replaces else None
-    if not ratelimits.hit(
-        f"hold:{client}",
-        limit=settings.BOOKING_HOLDS_PER_IP_PER_HOUR,
-        window_seconds=3600,
-        now=now.timestamp(),
-    ):
-        raise exceptions.TooManyHolds
-    same_address = previous is not None and previous.email.lower() == contact.email.lower()
-    check_sending_allowed(contact.email, now, wait_a_minute=not same_address)
-    if previous is not None:
+    _count_request(client, now)
+    if replaces:
         release(replaces, now)
     slot = find_slot(service, start, now)
     if slot is None:
@@ -216,49 +209,119 @@ def _queue_claims_on(official_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_SPACE, official_id])
 
 
-def check_sending_allowed(
-    email: str, now: datetime.datetime, *, wait_a_minute: bool = True
-) -> None:
-    """At most one code a minute and five an hour to one address, across all its bookings."""
-    recent = VerificationCode.objects.filter(
-        email=email.lower(), created_at__gt=now - datetime.timedelta(hours=1)
+def _count_request(client: str, now: datetime.datetime) -> None:
+    """Holds and resent codes from one sender share one hourly limit: each sends an e-mail."""
+    if not ratelimits.hit(
+        f"booking:{client}",
+        limit=settings.BOOKING_HOLDS_PER_IP_PER_HOUR,
+        window_seconds=3600,
+        now=now.timestamp(),
+    ):
+        raise exceptions.TooManyHolds
+
+
+def hold_cap(appointment: Appointment) -> datetime.datetime:
+    """The latest a hold may last, however many codes are resent or however late they arrive."""
+    return appointment.created_at + datetime.timedelta(minutes=settings.BOOKING_HOLD_MAX_MINUTES)
+
+
+def _code_lifetime(appointment: Appointment, start: datetime.datetime) -> datetime.datetime:
+    return min(
+        start + datetime.timedelta(minutes=settings.BOOKING_HOLD_MINUTES), hold_cap(appointment)
     )
-    last = recent.order_by("-created_at").values_list("created_at", flat=True).first()
-    interval = datetime.timedelta(seconds=settings.BOOKING_CODE_RESEND_INTERVAL_SECONDS)
-    if wait_a_minute and last is not None and now - last < interval:
-        raise exceptions.ResendTooSoon(int((last + interval - now).total_seconds()) + 1)
-    if recent.count() >= settings.BOOKING_CODE_SENDS_PER_HOUR:
-        raise exceptions.SendLimitReached
+
+
+def _take_turns_on_address(email: str) -> None:
+    """Let codes to one address take turns, so that racing requests all see each other's codes
+    (PostgreSQL; SQLite's IMMEDIATE transactions already queue)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CODE_LOCK_SPACE, email]
+            )
 
 
 def _send_code(appointment: Appointment, now: datetime.datetime) -> None:
+    """Make a new code for the hold and queue its e-mail within the address's limits, silently.
+
+    One address gets at most one code a minute and BOOKING_CODE_SENDS_PER_HOUR an hour, across
+    all bookings. Within the minute the e-mail waits in the outbox for the minute to pass; past the
+    hourly limit the code is recorded but not sent. The citizen's page reads the same either way,
+    so no-one learns from it whether an address was used: "wait 60 s" would tell a stranger.
+
+    The code, and the hold with it, lasts BOOKING_HOLD_MINUTES, and never past the hold's cap.
+    If its e-mail is delayed, the hold waits for it (``keep_hold_for_delayed_code``), up to the cap.
+    """
+    email = appointment.email.lower()
     code = new_code()
-    expires = now + datetime.timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
+    expires = _code_lifetime(appointment, now)
     with transaction.atomic():
+        _take_turns_on_address(email)
+        sent = VerificationCode.objects.filter(
+            email=email,
+            sends_at__isnull=False,
+            created_at__gt=now - datetime.timedelta(hours=1),
+        )
+        sends_at = None
+        if sent.count() < settings.BOOKING_CODE_SENDS_PER_HOUR:
+            last = sent.aggregate(last=Max("sends_at"))["last"]
+            interval = datetime.timedelta(seconds=settings.BOOKING_CODE_RESEND_INTERVAL_SECONDS)
+            sends_at = max(now, last + interval) if last else now
+        message = None
+        if sends_at is not None:
+            with translation.override(appointment.language):
+                message = outbox.queue(
+                    to=[appointment.email],
+                    template="booking/emails/code",
+                    context={
+                        "code": code,
+                        "appointment": appointment,
+                        "minutes": settings.BOOKING_HOLD_MINUTES,
+                    },
+                    reference=code_reference(appointment),
+                    now=now,
+                    not_before=sends_at,
+                )
+        else:
+            logger.info("verification_code_withheld", extra={"appointment": appointment.pk})
         VerificationCode.objects.create(
             appointment=appointment,
-            email=appointment.email.lower(),
+            email=email,
             code_hash=hash_code(code, str(appointment.public_id)),
             created_at=now,
+            sends_at=sends_at,
+            message=message,
             expires_at=expires,
         )
-        # The hold lasts as long as its newest code; the sending limits bound how long that is.
+        # The hold lasts as long as its newest code; the cap bounds how long that is.
         Appointment.objects.filter(pk=appointment.pk, status=Status.HELD).update(
-            hold_expires_at=expires
+            hold_expires_at=Greatest("hold_expires_at", Value(expires))
         )
-        with translation.override(appointment.language):
-            outbox.queue(
-                to=[appointment.email],
-                template="booking/emails/code",
-                context={
-                    "code": code,
-                    "appointment": appointment,
-                    "minutes": settings.BOOKING_HOLD_MINUTES,
-                },
-                reference=code_reference(appointment),
-                now=now,
-            )
-    appointment.hold_expires_at = expires
+    appointment.refresh_from_db(fields=["hold_expires_at"])
+
+
+def keep_hold_for_delayed_code(
+    sender, *, email_id: int, retry_at: datetime.datetime, now: datetime.datetime, **kwargs
+) -> None:
+    """A code's e-mail failed and will be retried: keep the code and its hold until the retry
+    could have arrived and been typed in, never past the hold's cap. A hold that has lapsed
+    meanwhile stays lapsed. Connected in apps.py to the outbox's ``email_delayed``."""
+    code = (
+        VerificationCode.objects.select_related("appointment").filter(message_id=email_id).first()
+    )
+    if code is None:
+        return
+    expires = _code_lifetime(code.appointment, retry_at)
+    with transaction.atomic():
+        VerificationCode.objects.filter(pk=code.pk, expires_at__lt=expires).update(
+            expires_at=expires
+        )
+        Appointment.objects.filter(
+            pk=code.appointment_id,
+            status=Status.HELD,
+            hold_expires_at__gt=now,
+            hold_expires_at__lt=expires,
+        ).update(hold_expires_at=expires)
 
 
 def code_reference(appointment: Appointment) -> str:
@@ -300,9 +363,17 @@ def _ensure_held(appointment: Appointment, now: datetime.datetime) -> None:
         raise exceptions.HoldExpired
 
 
-def resend_code(appointment: Appointment, now: datetime.datetime) -> None:
+def resend_code(appointment: Appointment, now: datetime.datetime, *, client: str) -> None:
+    """Send the hold a new code, at most once a minute; the sender's hourly limit counts it.
+
+    The wait is the hold's own (its requester knows when they asked), never its address's.
+    """
     _ensure_held(appointment, now)
-    check_sending_allowed(appointment.email, now)
+    last = appointment.codes.aggregate(last=Max("created_at"))["last"]
+    interval = datetime.timedelta(seconds=settings.BOOKING_CODE_RESEND_INTERVAL_SECONDS)
+    if last is not None and now - last < interval:
+        raise exceptions.ResendTooSoon(int((last + interval - now).total_seconds()) + 1)
+    _count_request(client, now)
     _send_code(appointment, now)
 
 
@@ -310,7 +381,9 @@ def confirm(appointment: Appointment, code: str, now: datetime.datetime) -> Link
     """Check the e-mailed code; with the right one the appointment is booked and announced."""
     _ensure_held(appointment, now)
     current = (
-        appointment.codes.filter(used_at=None, expires_at__gt=now).order_by("-created_at").first()
+        appointment.codes.filter(used_at=None, expires_at__gt=now, sends_at__lte=now)
+        .order_by("-created_at")
+        .first()
     )
     if current is None:
         raise exceptions.CodeExpired

@@ -8,6 +8,7 @@ import calendar as monthcalendar
 import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from okence import clientaddress
 from okence.booking import exceptions
 from okence.booking import services as booking
 from okence.booking.availability import bookable_window
@@ -153,7 +155,7 @@ def details(request, unit: str, service: str):
                 start,
                 contact,
                 language=translation.get_language(),
-                client=request.META.get("REMOTE_ADDR", ""),
+                client=clientaddress.of(request),
                 now=now,
                 replaces=previous or None,
             )
@@ -202,10 +204,18 @@ def verify(request, token: str):
     error = notice = None
     if request.POST.get("action") == "resend":
         try:
-            booking.resend_code(appointment, now)
-            notice = _("A new code has been sent.")
+            booking.resend_code(appointment, now, client=clientaddress.of(request))
         except exceptions.BookingError as refusal:
             error = refusal
+        else:  # see the page by GET, so that reloading it does not ask for yet another code
+            url = reverse("booking:verify", args=[token]) + "?" + urlencode({"sent": 1})
+            return HttpResponseRedirect(url, status=303)
+    elif request.GET.get("sent"):
+        # The same words whether or not the address's limits let the code go at once.
+        notice = _(
+            "A new code is on its way. One address gets at most one code a minute and "
+            "%(n)d an hour."
+        ) % {"n": settings.BOOKING_CODE_SENDS_PER_HOUR}
     elif form.is_bound and form.is_valid():
         try:
             booking.confirm(appointment, form.cleaned_data["code"], now)
@@ -236,7 +246,8 @@ def verify(request, token: str):
             "back_url": back,
             "token": token,
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
-            "delayed": outbox.is_delayed(booking.code_reference(appointment)),
+            # One state: a lapsed hold no longer waits for its code, however late that comes.
+            "delayed": not ended and outbox.is_delayed(booking.code_reference(appointment)),
         },
         status=400 if error and not notice else 200,
     )
@@ -270,8 +281,10 @@ def manage(request, token: str):
         try:
             booking.cancel(appointment, now)
         except exceptions.BookingError as refusal:
-            error = refusal
-        appointment.refresh_from_db()
+            if appointment.status != Status.CANCELLED:  # a repeated cancel is no error
+                error = refusal
+        if error is None:  # see the result by GET, so that reloading it sends nothing again
+            return HttpResponseRedirect(reverse("booking:manage", args=[token]), status=303)
     return render(
         request,
         "booking/manage.html",
@@ -281,4 +294,5 @@ def manage(request, token: str):
             "cancellable": booking.can_cancel(appointment, now),
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
         },
+        status=409 if error else 200,
     )

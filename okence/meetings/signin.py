@@ -7,7 +7,7 @@ import time
 from django.contrib.auth.views import LoginView
 from django.utils.translation import gettext_lazy as _
 
-from okence import ratelimits
+from okence import clientaddress, ratelimits
 
 WINDOW_SECONDS = 15 * 60
 MAX_FAILURES = 10
@@ -17,7 +17,7 @@ class SignInView(LoginView):
     def _keys(self) -> list[str]:
         username = self.request.POST.get("username", "").strip().lower()
         account = hashlib.sha256(username.encode()).hexdigest()[:32]
-        return [f"signin:account:{account}", f"signin:ip:{self.request.META.get('REMOTE_ADDR')}"]
+        return [f"signin:account:{account}", f"signin:ip:{clientaddress.of(self.request)}"]
 
     def _blocked(self) -> bool:
         now = time.time()

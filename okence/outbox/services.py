@@ -11,6 +11,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 
 from okence.outbox.models import Email
+from okence.outbox.signals import email_delayed
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,10 @@ def queue(
     now: datetime.datetime,
     reference: str = "",
     attachments: list[dict] | None = None,
+    not_before: datetime.datetime | None = None,
 ) -> Email:
-    """Store a message and ask the background jobs to deliver it once the transaction commits."""
+    """Store a message and ask the background jobs to deliver it once the transaction commits
+    (or, with ``not_before``, once that time has come)."""
     subject, text, html = render(template, context)
     email = Email.objects.create(
         to=to,
@@ -44,7 +47,7 @@ def queue(
         body_html=html,
         attachments=attachments or [],
         reference=reference,
-        next_attempt_at=now,
+        next_attempt_at=max(now, not_before or now),
         created_at=now,
     )
     from okence.outbox import tasks
@@ -100,12 +103,15 @@ def _record_failure(email: Email, error: Exception, now: datetime.datetime, *, p
     delays = settings.EMAIL_RETRY_DELAYS
     attempts = email.attempts + 1
     gave_up = permanent or attempts > len(delays)
+    retry_at = now + datetime.timedelta(seconds=delays[min(attempts, len(delays)) - 1])
     Email.objects.filter(pk=email.pk).update(
         attempts=F("attempts") + 1,
         last_error=f"{type(error).__name__}: {error}"[:2000],
         status=Email.Status.FAILED if gave_up else Email.Status.PENDING,
-        next_attempt_at=now + datetime.timedelta(seconds=delays[min(attempts, len(delays)) - 1]),
+        next_attempt_at=retry_at,
     )
+    if not gave_up:
+        email_delayed.send(Email, email_id=email.pk, retry_at=retry_at, now=now)
     logger.warning(
         "email_delivery_failed",
         extra={"email_id": email.pk, "attempt": attempts, "error": str(error), "gave_up": gave_up},

@@ -11,6 +11,7 @@ from django.utils import timezone
 from okence.booking.models import Appointment, Status
 from okence.conftest import LJUBLJANA
 from okence.outbox import services as outbox
+from okence.outbox.models import Email
 
 START = datetime.datetime(2026, 12, 8, 8, 30, tzinfo=LJUBLJANA)
 DETAILS = {
@@ -26,9 +27,9 @@ def details_url(service):
     return reverse("booking:details", args=[service.unit.slug, service.slug])
 
 
-def book(client, service, start=START, **changes):
+def book(client, service, start=START, REMOTE_ADDR="127.0.0.1", **changes):  # noqa: N803
     data = DETAILS | {"start": start.astimezone(datetime.UTC).isoformat()} | changes
-    return client.post(details_url(service), data)
+    return client.post(details_url(service), data, REMOTE_ADDR=REMOTE_ADDR)
 
 
 def latest_code() -> str:
@@ -103,9 +104,28 @@ def test_the_whole_journey_books_the_appointment(client, clock, service, ana, ve
     assert client.get(meeting).status_code == 200
     manage = re.search(r"(/termin/[^/\s]+/)", confirmation.body).group(1)
     assert "Opomba za uradnico." in confirmation.body
-    assert client.post(manage).status_code == 200
+    cancelled = client.post(manage)
+    assert cancelled.status_code == 303 and cancelled["Location"] == manage
     appointment.refresh_from_db()
     assert appointment.status == Status.CANCELLED
+
+
+def test_cancelling_answers_with_a_redirect_and_sending_it_again_changes_nothing(
+    client, clock, service, ana, verify_url
+):
+    client.post(verify_url, {"action": "confirm", "code": latest_code()})
+    outbox.deliver_due(timezone.now())
+    confirmation = next(m for m in mail.outbox if "/termin/" in m.body)
+    manage = re.search(r"(/termin/[^/\s]+/)", confirmation.body)[1]
+    first = client.post(manage)
+    assert first.status_code == 303 and first["Location"] == manage
+    page = client.get(manage)
+    assert page.status_code == 200 and "Termin je preklican" in page.content.decode()
+    sent = Email.objects.count()
+    again = client.post(manage)  # the browser's reload of the POST, or a second click
+    assert again.status_code == 303
+    assert Email.objects.count() == sent  # no second cancellation is announced
+    assert Appointment.objects.get().status == Status.CANCELLED
 
 
 def test_a_wrong_code_says_how_many_tries_are_left(client, verify_url):
@@ -125,7 +145,9 @@ def test_a_code_that_is_not_six_digits_is_explained(client, verify_url):
 def test_resend_is_refused_within_a_minute_and_allowed_after(client, clock, verify_url):
     assert client.post(verify_url, {"action": "resend"}).status_code == 400
     clock.shift(datetime.timedelta(seconds=61))
-    assert client.post(verify_url, {"action": "resend"}).status_code == 200
+    sent = client.post(verify_url, {"action": "resend"})
+    assert sent.status_code == 303  # reloading the page that follows asks for no other code
+    assert "Nova koda je na poti" in client.get(sent["Location"]).content.decode()
 
 
 def test_back_leads_to_the_details_filled_in(client, verify_url):
@@ -163,3 +185,41 @@ def test_pages_carry_a_strict_content_security_policy(client, clock, service, an
     assert f'nonce="{nonce}"' in response.content.decode()
     assert "script-src 'self' 'nonce-" in policy
     assert "unsafe-inline" not in policy and "default-src 'self'" in policy
+
+
+def test_holds_from_addresses_of_one_ipv6_64_share_one_limit(client, clock, service, ana, settings):
+    settings.BOOKING_HOLDS_PER_IP_PER_HOUR = 1
+    first = book(client, service, REMOTE_ADDR="2001:db8:7:8::1")
+    assert first.status_code == 303
+    later = START + datetime.timedelta(hours=1)
+    refused = book(client, service, later, email="b@example.si", REMOTE_ADDR="2001:db8:7:8::2")
+    assert refused.status_code == 200 and 'role="alert"' in refused.content.decode()
+    other = book(client, service, later, email="c@example.si", REMOTE_ADDR="2001:db8:7:9::1")
+    assert other.status_code == 303
+
+
+def _without_what_differs_between_holds(page: str) -> str:
+    return re.sub(
+        r'name="csrfmiddlewaretoken" value="[^"]+"|/rezervacija/[^/]+/|hold=[^"&]+|'
+        r'<p class="address">[^<]*</p>|(data-token|nonce)="[^"]+"',
+        "",
+        page,
+    )
+
+
+def test_whether_an_address_was_just_used_is_never_told(client, clock, service, ana, marko):
+    fresh = book(client, service, email="nikoli.prej@example.si")
+    # A stranger books for an address that received a code a moment ago.
+    used = book(client, service, REMOTE_ADDR="192.0.2.99")
+    assert fresh.status_code == used.status_code == 303
+    for _ in range(4):  # the used address is then past its five codes an hour
+        clock.shift(datetime.timedelta(seconds=61))
+        client.post(used["Location"], {"action": "resend"})
+    clock.shift(datetime.timedelta(seconds=61))
+    answers = [
+        client.post(url, {"action": "resend"}, follow=True)
+        for url in (fresh["Location"], used["Location"])
+    ]
+    assert answers[0].status_code == answers[1].status_code == 200
+    pages = [_without_what_differs_between_holds(a.content.decode()) for a in answers]
+    assert pages[0] == pages[1]

@@ -321,3 +321,17 @@ def test_sign_in_stops_checking_passwords_after_ten_wrong_ones(client, ana, mark
     assert not blocked.wsgi_request.user.is_authenticated
     other = client.post(url, {"username": "marko", "password": "x"}, REMOTE_ADDR="198.51.100.9")
     assert other.status_code == 302  # another account from another address is not affected
+
+
+@pytest.mark.django_db
+def test_sign_in_counts_wrong_passwords_per_ipv6_64_not_per_address(client, ana, marko):
+    url = reverse("login")
+    for n, user in enumerate(["x", "y"] * 5):
+        address = f"2001:db8:5:6::{n + 1:x}"  # a new address of the same /64 each time
+        client.post(url, {"username": user, "password": "wrong"}, REMOTE_ADDR=address)
+    blocked = client.post(
+        url, {"username": "marko", "password": "x"}, REMOTE_ADDR="2001:db8:5:6::ff"
+    )
+    assert blocked.status_code == 429
+    other = client.post(url, {"username": "marko", "password": "x"}, REMOTE_ADDR="2001:db8:5:7::1")
+    assert other.status_code == 302

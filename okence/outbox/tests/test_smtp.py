@@ -185,6 +185,28 @@ def test_the_booking_waits_out_an_outage_and_the_code_follows(
 
 
 @pytest.mark.django_db
+def test_the_code_page_says_one_thing_while_the_code_is_retried_and_after_the_hold_lapses(
+    client, clock, service, ana, smtp_server
+):
+    smtp_server.stop()
+    response = client.post(
+        reverse("booking:details", args=[service.unit.slug, service.slug]),
+        DETAILS | {"start": TUESDAY_0830.astimezone(datetime.UTC).isoformat()},
+    )
+    verify_url = response["Location"]
+    appointment = Appointment.objects.get()
+    reserved, ended = "ostaja rezerviran", "ni več veljavna"
+    for delay in settings.EMAIL_RETRY_DELAYS[:4]:  # retried for 18 minutes
+        assert outbox.deliver_due(timezone.now()) == 0
+        page = client.get(verify_url).content.decode()
+        assert WARNING in page and reserved in page and ended not in page
+        clock.shift(datetime.timedelta(seconds=delay))
+    clock.move_to(booking.hold_cap(appointment))
+    page = client.get(verify_url).content.decode()
+    assert ended in page and WARNING not in page and reserved not in page
+
+
+@pytest.mark.django_db
 def test_the_confirmation_page_says_when_the_confirmation_is_delayed(
     client, clock, service, ana, smtp_server
 ):

@@ -9,10 +9,12 @@ Signals belong to uvicorn: SIGINT and SIGTERM make it close connections graceful
 consumer is told to stop and finishes the jobs it is running (up to ``SHUTDOWN_TIMEOUT``).
 """
 
+import ipaddress
 import signal
 import threading
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import autodiscover_modules
 
@@ -23,6 +25,17 @@ SHUTDOWN_TIMEOUT = 20  # seconds the consumer's running jobs get to finish on ex
 
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def site_url_for(host: str, port: int) -> str:
+    """The address served, as a link in an e-mail names it."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return f"http://{host}:{port}"  # a host name
+    if ip.is_unspecified:  # bound to every interface: this machine is one of them
+        return f"http://localhost:{port}"
+    return f"http://[{ip}]:{port}" if ip.version == 6 else f"http://{ip}:{port}"
 
 
 class Command(BaseCommand):
@@ -38,6 +51,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, no_worker, **options):
+        if settings.SITE_URL_FOLLOWS_SERVE:
+            # Development without SITE_URL: e-mailed links name the port actually served. The
+            # jobs that send e-mail run in this process, so they read the same setting.
+            settings.SITE_URL = site_url_for(host, port)
         previous_sigterm = None
         if threading.current_thread() is threading.main_thread():
             # uvicorn restores this handler after its graceful shutdown and raises the signal
