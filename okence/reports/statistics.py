@@ -9,10 +9,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.db.models.functions import TruncMonth
+
 from okence.booking.models import Appointment, Status
 from okence.surveys.models import Answer, Rating
 
 ZONE = ZoneInfo("Europe/Ljubljana")
+# The fewest people a survey figure or message may come from: fewer could be recognised.
+MINIMUM_GROUP = 5
 OUTCOMES = [Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED, Status.EXPIRED]
 BOOKED_STATES = [
     Status.CONFIRMED,
@@ -161,7 +165,44 @@ def report(filters: Filters) -> Report:
     return result
 
 
-def comments(filters: Filters, unit_ids: frozenset[int]) -> list[dict]:
-    """The free-text answers of the given units only (their own administrators')."""
-    own = answers(filters).filter(unit__in=unit_ids & filters.unit_ids).exclude(comment="")
-    return list(own.values("meeting_day", "rating", "comment", "service__name", "unit__name"))
+@dataclass(frozen=True)
+class CommentGroup:
+    unit: str
+    month: datetime.date  # its first day
+    comments: list[str]
+
+
+def comments(
+    filters: Filters, unit_ids: frozenset[int], today: datetime.date
+) -> list[CommentGroup]:
+    """The free-text answers of the given units only (their own administrators'), in fixed groups
+    that no choice of filters can narrow: one unit's whole finished month, when at least
+    ``MINIMUM_GROUP`` answered in it. A group is shown whole when the period touches its month;
+    a service or an official would split the group, so with either chosen there are none. The
+    messages carry no day, rating, service or order of arrival.
+    """
+    if filters.service_id or filters.official_id:
+        return []
+    month_after_last = (filters.last_day.replace(day=1) + datetime.timedelta(days=31)).replace(
+        day=1
+    )
+    found = (
+        Answer.objects.filter(
+            unit__in=unit_ids & filters.unit_ids,
+            meeting_day__gte=filters.first_day.replace(day=1),
+            meeting_day__lt=min(month_after_last, today.replace(day=1)),  # whole, finished months
+        )
+        .annotate(month=TruncMonth("meeting_day"))
+        .values_list("unit__name", "month", "comment")
+    )
+    answered: Counter = Counter()
+    said: dict[tuple[str, datetime.date], list[str]] = {}
+    for unit, month, comment in found:
+        answered[unit, month] += 1
+        if comment:
+            said.setdefault((unit, month), []).append(comment)
+    return [
+        CommentGroup(unit, month, sorted(said[unit, month]))
+        for unit, month in sorted(said, key=lambda group: (-group[1].toordinal(), group[0]))
+        if answered[unit, month] >= MINIMUM_GROUP
+    ]

@@ -55,7 +55,10 @@ def overview(request):
             "outcomes": charts.outcome_rows(report),
             "weekdays": list(zip(_weekday_names(), report.by_weekday, strict=True)),
             "hours": sorted(report.by_hour.items()),
-            "comments": statistics.comments(filters, scope.comment_unit_ids),
+            "comment_groups": statistics.comments(
+                filters, scope.comment_unit_ids, timezone.localdate()
+            ),
+            "minimum_group": statistics.MINIMUM_GROUP,
             "shows_comments": bool(scope.comment_unit_ids & filters.unit_ids),
             "chart_urls": {  # keyed over_time etc.: a template cannot look up "over-time"
                 name.replace("-", "_"): reverse("reports:chart", args=[name]) + f"?{query}"

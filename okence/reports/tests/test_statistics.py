@@ -76,6 +76,65 @@ def personal(key: str) -> dict:
 PERSONAL_STRINGS = [value for row in APPOINTMENTS for value in personal(row[0]).values()]
 
 
+def add(row, services, officials, who: dict) -> Appointment:
+    """One appointment of a row like those of ``APPOINTMENTS``, its room and its survey answer."""
+    _key, day, time, service_key, official, status, wait, meeting, rating, comment = row
+    start = datetime.datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=LJUBLJANA)
+    now = timezone.now()
+    chosen = services[service_key]
+    appointment = Appointment.objects.create(
+        unit=chosen.unit,
+        service=chosen,
+        official=officials[official],
+        status=status,
+        start=start,
+        end=start + datetime.timedelta(minutes=45),
+        language="sl",
+        hold_token_hash=hash_token(new_token()),
+        hold_expires_at=now + datetime.timedelta(minutes=5) if status == H else None,
+        meeting_token_hash=None if status in (H, E) else hash_token(new_token()),
+        created_at=start - datetime.timedelta(days=2),
+        **who,
+    )
+    if status == C:
+        admitted = start
+        Room.objects.create(
+            appointment=appointment,
+            display_name=who["name"],
+            first_knocked_at=admitted - datetime.timedelta(seconds=wait),
+            knocked_at=admitted - datetime.timedelta(seconds=wait),
+            admitted_at=admitted,
+            ended_at=admitted + datetime.timedelta(seconds=meeting),
+        )
+    if status == NS:  # waited a while, never admitted: no waiting time counted
+        Room.objects.create(
+            appointment=appointment,
+            first_knocked_at=start - datetime.timedelta(minutes=2),
+            ended_at=start + datetime.timedelta(minutes=20),
+        )
+    if rating is not None:
+        Answer.objects.create(
+            unit=chosen.unit,
+            service=chosen,
+            official=officials[official],
+            meeting_day=start.date(),
+            rating=rating,
+            comment=comment,
+        )
+    return appointment
+
+
+def add_more(world, rows) -> None:
+    """Further rows after the table's, for tests that need a group of five."""
+    for number, row in enumerate(rows, start=len(APPOINTMENTS)):
+        add(
+            ("more", *row),
+            world["services"],
+            world["officials"],
+            {"name": f"Dodatni Meščan{number:02d}", "email": f"dodatni{number:02d}@example.si"},
+        )
+
+
 @pytest.fixture
 def world(clock, unit, service, ana, marko):
     """The two units, their services and officials, and every appointment of the table."""
@@ -85,51 +144,7 @@ def world(clock, unit, service, ana, marko):
     janez = make_official(ljutomer, docs, "janez", "Janez")
     services = {"info": service, "cert": cert, "docs": docs}
     officials = {"ana": ana, "marko": marko, "janez": janez}
-    now = timezone.now()
-    made = {}
-    for key, day, time, service_key, who, status, wait, meeting, rating, comment in APPOINTMENTS:
-        start = datetime.datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=LJUBLJANA)
-        chosen = services[service_key]
-        appointment = Appointment.objects.create(
-            unit=chosen.unit,
-            service=chosen,
-            official=officials[who],
-            status=status,
-            start=start,
-            end=start + datetime.timedelta(minutes=45),
-            language="sl",
-            hold_token_hash=hash_token(new_token()),
-            hold_expires_at=now + datetime.timedelta(minutes=5) if status == H else None,
-            meeting_token_hash=None if status in (H, E) else hash_token(new_token()),
-            created_at=start - datetime.timedelta(days=2),
-            **personal(key),
-        )
-        if status == C:
-            admitted = start
-            Room.objects.create(
-                appointment=appointment,
-                display_name=personal(key)["name"],
-                first_knocked_at=admitted - datetime.timedelta(seconds=wait),
-                knocked_at=admitted - datetime.timedelta(seconds=wait),
-                admitted_at=admitted,
-                ended_at=admitted + datetime.timedelta(seconds=meeting),
-            )
-        if status == NS:  # waited a while, never admitted: no waiting time counted
-            Room.objects.create(
-                appointment=appointment,
-                first_knocked_at=start - datetime.timedelta(minutes=2),
-                ended_at=start + datetime.timedelta(minutes=20),
-            )
-        if rating is not None:
-            Answer.objects.create(
-                unit=chosen.unit,
-                service=chosen,
-                official=officials[who],
-                meeting_day=start.date(),
-                rating=rating,
-                comment=comment,
-            )
-        made[key] = appointment
+    made = {row[0]: add(row, services, officials, personal(row[0])) for row in APPOINTMENTS}
     return {
         "domzale": unit,
         "ljutomer": ljutomer,
@@ -322,11 +337,33 @@ def test_an_empty_period_has_no_averages(world):
     assert report.by_day == [(day, 0)]
 
 
-def test_comments_only_of_the_given_units(world):
+# Two more November answers at Domžale make a group of five there (with "old", d1 and d2).
+NOVEMBER_AT_DOMZALE = [
+    ("2026-11-10", "09:00", "cert", "marko", C, 200, 900, 4, "Prijazna uradnica."),
+    ("2026-11-12", "09:00", "info", "ana", C, 200, 900, 3, ""),
+]
+# And four more at Ljutomer (with l1).
+NOVEMBER_AT_LJUTOMER = [
+    ("2026-11-0" + str(day), "09:00", "docs", "janez", C, 200, 900, 4, "") for day in range(2, 6)
+]
+
+
+def test_comments_only_of_the_given_units_and_groups_of_five(world):
     filters = Filters(FIRST, LAST, all_units(world))
-    own = statistics.comments(filters, frozenset([world["domzale"].pk]))
-    assert sorted(c["comment"] for c in own) == ["Vse je bilo odlično.", "Zvok je bil slab."]
-    assert statistics.comments(filters, frozenset()) == []
+    today = datetime.date(2026, 12, 7)
+    assert statistics.comments(filters, frozenset([world["domzale"].pk]), today) == []
+
+    add_more(world, NOVEMBER_AT_DOMZALE)
+    own = statistics.comments(filters, frozenset([world["domzale"].pk]), today)
+
+    assert own == [
+        statistics.CommentGroup(
+            "Upravna enota Domžale",
+            datetime.date(2026, 11, 1),  # the whole month, also the 20th before the period
+            ["Prijazna uradnica.", "Stara pripomba.", "Vse je bilo odlično."],
+        )
+    ]  # not December's "Zvok je bil slab.": the month is not over
+    assert statistics.comments(filters, frozenset(), today) == []
 
 
 # Who reads what.
@@ -394,8 +431,8 @@ def test_a_unit_administrator_sees_only_their_unit(client, unit_admin):
     assert shown(response)["median_meeting"] == "20,0 min"
     assert shown(response)["average_rating"] == "3,67 / 5"
     html = response.content.decode()
-    assert "Vse je bilo odlično." in html and "Zvok je bil slab." in html
-    assert "Stara pripomba." not in html  # outside the period
+    assert 'class="comments"' in html
+    assert not any(comment in html for comment in COMMENTS)  # November has 3 answers, not 5
     assert "Ljutomer" not in html and "Ljutomerski komentar." not in html
     assert "Osebni dokumenti" not in html and "Janez" not in html
 
@@ -444,6 +481,7 @@ def test_an_organisation_administrator_reads_the_comments_of_units_they_administ
     janez = world["officials"]["janez"]
     janez.administers.add(world["ljutomer"])
     janez.user.user_permissions.add(Permission.objects.get(codename="view_all_units"))
+    add_more(world, NOVEMBER_AT_LJUTOMER + NOVEMBER_AT_DOMZALE)
     client.force_login(janez.user)
 
     html = page(client).content.decode()
@@ -491,6 +529,64 @@ def test_a_wrong_period_is_refused(client, unit_admin):
     too_long = page(client, first_day="2024-01-01")
     assert too_long.status_code == 400
     assert page(client, first_day="kmalu").status_code == 400
+
+
+def comment_section(response) -> str:
+    html = response.content.decode()
+    return html[html.index('class="comments"') : html.index("</section>", html.index("comments"))]
+
+
+def test_messages_are_shown_by_whole_finished_months_of_five_answers(client, unit_admin, world):
+    client.force_login(unit_admin)
+    add_more(world, NOVEMBER_AT_DOMZALE)
+
+    section = comment_section(page(client))
+
+    assert "Stara pripomba." in section  # the 20th: before the period, but the month is whole
+    assert "Vse je bilo odlično." in section and "Prijazna uradnica." in section
+    assert "Zvok je bil slab." not in section  # 1 December: the month is not over
+    assert "november 2026" in section
+    assert not re.search(r"\d+\. \d+\. 2026", section)  # no day
+    assert "ocena" not in section and "Potrdila" not in section  # no rating, no service
+
+
+# Every filter a unit administrator can choose, and periods inside, across and after November.
+PERIODS = [
+    ("2026-11-30", "2026-12-11"),
+    ("2026-11-20", "2026-11-20"),
+    ("2026-11-01", "2026-11-15"),
+    ("2026-11-16", "2026-12-07"),
+    ("2026-12-01", "2026-12-07"),
+    ("2026-10-01", "2026-12-31"),
+]
+
+
+def test_no_filters_narrow_the_messages_below_five_answers(client, unit_admin, world):
+    client.force_login(unit_admin)
+    add_more(world, NOVEMBER_AT_DOMZALE)
+    world_services = [
+        None,
+        *(s.pk for s in world["services"].values() if s.unit == world["domzale"]),
+    ]
+    world_officials = [None, world["officials"]["ana"].pk, world["officials"]["marko"].pk]
+    november = Answer.objects.filter(
+        unit=world["domzale"], meeting_day__year=2026, meeting_day__month=11
+    )
+    assert november.count() == 5
+    whole_group = {answer.comment for answer in november if answer.comment}
+    for first, last in PERIODS:
+        for service in world_services:
+            for official in world_officials:
+                query = {"first_day": first, "last_day": last}
+                query |= {"service": service} if service else {}
+                query |= {"official": official} if official else {}
+                response = client.get(reverse("reports:overview"), query)
+                assert response.status_code == 200, query
+                section = comment_section(response)
+                shown_comments = {c for c in COMMENTS + ["Prijazna uradnica."] if c in section}
+                # Either nothing, or November's group of five whole: never a part of it.
+                whole = not service and not official and first <= "2026-11-30"
+                assert shown_comments == (whole_group if whole else set()), query
 
 
 # The page's charts and tables.
