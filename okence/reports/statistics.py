@@ -53,6 +53,8 @@ class Report:
     no_shows: int = 0
     median_wait_seconds: float | None = None
     median_meeting_seconds: float | None = None
+    waits_measured: int = 0  # how many times each median is taken over
+    meetings_measured: int = 0
     answers: int = 0
     response_rate: float | None = None
     average_rating: float | None = None
@@ -128,20 +130,18 @@ def report(filters: Filters) -> Report:
     result.cancelled = statuses[Status.CANCELLED]
     result.completed = statuses[Status.COMPLETED]
     result.no_shows = statuses[Status.NO_SHOW]
-    result.median_wait_seconds = _median(
-        [
-            (admitted - knocked).total_seconds()
-            for _, _, knocked, admitted, _ in rows
-            if knocked and admitted and admitted >= knocked
-        ]
-    )
-    result.median_meeting_seconds = _median(
-        [
-            (ended - admitted).total_seconds()
-            for status, _, _, admitted, ended in rows
-            if status == Status.COMPLETED and admitted and ended
-        ]
-    )
+    waits = [
+        (admitted - knocked).total_seconds()
+        for _, _, knocked, admitted, _ in rows
+        if knocked and admitted and admitted >= knocked
+    ]
+    meetings = [
+        (ended - admitted).total_seconds()
+        for status, _, _, admitted, ended in rows
+        if status == Status.COMPLETED and admitted and ended
+    ]
+    result.median_wait_seconds, result.waits_measured = _median(waits), len(waits)
+    result.median_meeting_seconds, result.meetings_measured = _median(meetings), len(meetings)
     per_day: Counter = Counter()
     for status, start, *_ in rows:
         if status not in BOOKED_STATES:

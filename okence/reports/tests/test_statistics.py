@@ -14,6 +14,7 @@ import json
 import re
 from html import unescape
 
+import jsonschema
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -689,80 +690,147 @@ def open_data_schema() -> dict:
     return json.loads((settings.BASE_DIR / "docs" / "open-data.schema.json").read_text())
 
 
-def check_by_hand(body: dict, schema: dict) -> None:
-    """What the schema says, without a validator library: keys, types, no extra keys."""
-    assert set(body) == set(schema["required"])
-    assert isinstance(body["schema"], str) and isinstance(body["generated_at"], str)
-    datetime.datetime.fromisoformat(body["generated_at"])
-    assert isinstance(body["year"], int) and isinstance(body["items"], list)
-    item_schema = schema["properties"]["items"]["items"]
-    assert item_schema["additionalProperties"] is False
-    numbers = (int, float)
-    for item in body["items"]:
-        assert set(item) == set(item_schema["required"]) == set(item_schema["properties"])
-        assert isinstance(item["unit"], str) and isinstance(item["unit_name"], str)
-        assert re.fullmatch(r"[0-9]{4}-[0-9]{2}", item["month"])
-        for key in ("appointments_booked", "holds_not_confirmed", "cancelled", "completed"):
-            assert isinstance(item[key], int) and not isinstance(item[key], bool)
-            assert item[key] >= 0
-        for key in ("no_shows", "survey_answers"):
-            assert isinstance(item[key], int) and item[key] >= 0
-        for key in ("median_waiting_seconds", "median_meeting_seconds", "survey_response_rate"):
-            assert item[key] is None or isinstance(item[key], numbers)
-        assert item["average_rating"] is None or 1 <= item["average_rating"] <= 5
-        assert set(item["ratings"]) == {"1", "2", "3", "4", "5"}
-        assert all(isinstance(count, int) for count in item["ratings"].values())
+def validator():
+    schema = open_data_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    assert not checker.conforms("yesterday", "date-time")  # the format is checked, not ignored
+    return jsonschema.Draft202012Validator(schema, format_checker=checker)
 
 
-def test_the_open_data_is_public_valid_and_anonymous(client, world):
-    response = client.get(reverse("reports:open_data"), {"leto": "2026"})
+SUPPRESSED = {
+    "median_waiting_seconds": None,
+    "median_meeting_seconds": None,
+    "survey_answers": None,
+    "survey_response_rate": None,
+    "average_rating": None,
+    "ratings": None,
+}
+
+
+def test_the_open_data_is_public_valid_and_anonymous(client, world, settings):
+    add_more(world, NOVEMBER_AT_DOMZALE)
+    settings.SITE_URL = "https://okence.example.si"
+    settings.ALLOWED_HOSTS = ["testserver", "drugje.example"]
+
+    response = client.get(
+        reverse("reports:open_data"), {"leto": "2026"}, HTTP_HOST="drugje.example"
+    )
 
     assert response.status_code == 200
     assert "public" in response["Cache-Control"]
+    assert response["Access-Control-Allow-Origin"] == "*"
     text = response.content.decode()
     body = json.loads(text)
-    schema = open_data_schema()
-    check_by_hand(body, schema)
-    try:
-        import jsonschema
-    except ImportError:  # the hand check above is then the only one
-        pass
-    else:
-        validator = jsonschema.Draft202012Validator(
-            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-        )
-        assert list(validator.iter_errors(body)) == []
-    assert body["year"] == 2026
-    assert body["schema"].endswith(reverse("reports:open_data_schema"))
-    assert len(body["items"]) == 12 * 2  # every month up to December, for both units
+    assert list(validator().iter_errors(body)) == []
+    assert body["year"] == 2026 and body["minimum_group"] == 5
+    # The configured address, not the Host header the client sent.
+    assert body["schema"] == "https://okence.example.si/odprti-podatki/shema.json"
+    # Every finished month, for both units: December is still under way.
     items = {(item["unit"], item["month"]): item for item in body["items"]}
-    assert items[("domzale", "2026-11")] | {"generated": None} == {
+    assert len(body["items"]) == 11 * 2
+    assert {month for _unit, month in items} == {f"2026-{month:02d}" for month in range(1, 12)}
+    assert items[("domzale", "2026-11")] == {  # five answers and five meetings: all published
         "unit": "domzale",
         "unit_name": "Upravna enota Domžale",
         "month": "2026-11",
-        "appointments_booked": 3,
+        "appointments_booked": 5,
         "holds_not_confirmed": 0,
         "cancelled": 0,
-        "completed": 3,
+        "completed": 5,
         "no_shows": 0,
-        "median_waiting_seconds": 120.0,  # 60, 120, 240
-        "median_meeting_seconds": 1200.0,  # 300, 1200, 1800
-        "survey_answers": 3,
+        "median_waiting_seconds": 200.0,  # 60, 120, 200, 200, 240
+        "median_meeting_seconds": 900.0,  # 300, 900, 900, 1200, 1800
+        "survey_answers": 5,
         "survey_response_rate": 1.0,
-        "average_rating": 3.33,
-        "ratings": {"1": 1, "2": 0, "3": 0, "4": 1, "5": 1},
-        "generated": None,
+        "average_rating": 3.4,
+        "ratings": {"1": 1, "2": 0, "3": 1, "4": 2, "5": 1},
     }
-    december = items[("domzale", "2026-12")]  # up to today, 7 December: not the 8th
-    assert (december["appointments_booked"], december["holds_not_confirmed"]) == (3, 2)
-    assert items[("ljutomer", "2026-12")]["appointments_booked"] == 3
-    assert items[("ljutomer", "2026-01")]["appointments_booked"] == 0
-    for secret in PERSONAL_STRINGS + COMMENTS:
+    assert (
+        items[("ljutomer", "2026-11")]
+        == {  # one answer, one meeting: counts only
+            "unit": "ljutomer",
+            "unit_name": "Upravna enota Ljutomer",
+            "month": "2026-11",
+            "appointments_booked": 1,
+            "holds_not_confirmed": 0,
+            "cancelled": 0,
+            "completed": 1,
+            "no_shows": 0,
+        }
+        | SUPPRESSED
+    )
+    assert items[("ljutomer", "2026-01")] == items[("ljutomer", "2026-01")] | SUPPRESSED
+    for secret in PERSONAL_STRINGS + COMMENTS + ["Prijazna uradnica."]:
         assert secret not in text, secret
     assert "Ana" not in text and "Janez" not in text
 
     schema_response = client.get(reverse("reports:open_data_schema"))
-    assert schema_response.status_code == 200 and schema_response.json() == schema
+    assert schema_response.status_code == 200
+    assert schema_response.json() == open_data_schema()
+    assert schema_response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_open_data_of_january_is_empty_until_january_ends(client, world, clock):
+    clock.move_to(datetime.datetime(2026, 1, 31, 23, 0, tzinfo=LJUBLJANA))
+    body = client.get(reverse("reports:open_data"), {"leto": "2026"}).json()
+    assert body["items"] == []
+    clock.move_to(datetime.datetime(2026, 2, 1, 0, 30, tzinfo=LJUBLJANA))
+    body = client.get(reverse("reports:open_data"), {"leto": "2026"}).json()
+    assert [item["month"] for item in body["items"]] == ["2026-01", "2026-01"]
+    assert list(validator().iter_errors(body)) == []
+
+
+VALID_ITEM = {
+    "unit": "domzale",
+    "unit_name": "Upravna enota Domžale",
+    "month": "2026-11",
+    "appointments_booked": 5,
+    "holds_not_confirmed": 0,
+    "cancelled": 0,
+    "completed": 5,
+    "no_shows": 0,
+    "median_waiting_seconds": 200.0,
+    "median_meeting_seconds": 900.0,
+    "survey_answers": 5,
+    "survey_response_rate": 1.0,
+    "average_rating": 3.4,
+    "ratings": {"1": 1, "2": 0, "3": 1, "4": 2, "5": 1},
+}
+VALID_BODY = {
+    "schema": "https://okence.example.si/odprti-podatki/shema.json",
+    "generated_at": "2026-12-07T06:00:00+00:00",
+    "year": 2026,
+    "minimum_group": 5,
+    "items": [VALID_ITEM],
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"month": "2026-13"},
+        {"month": "2026-00"},
+        {"survey_response_rate": 1.2},
+        {"survey_answers": 3},  # below the minimum group: must be null
+        {"ratings": {"1": -1, "2": 0, "3": 1, "4": 2, "5": 1}},
+        {"name": "Meščan Zasebnik"},  # no extra properties
+    ],
+    ids=str,
+)
+def test_the_open_data_schema_refuses_impossible_items(change):
+    assert list(validator().iter_errors(VALID_BODY)) == []
+    body = VALID_BODY | {"items": [VALID_ITEM | change]}
+    assert list(validator().iter_errors(body)) != []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"comments": []}, {"year": 1999}, {"minimum_group": 1}, {"generated_at": "včeraj"}],
+    ids=str,
+)
+def test_the_open_data_schema_refuses_an_impossible_feed(change):
+    assert list(validator().iter_errors(VALID_BODY | change)) != []
 
 
 def test_the_open_data_refuses_impossible_years(client, world):
