@@ -1,7 +1,6 @@
 """Statistics for unit and organisation administrators, their charts and exports, and the public
 open-data feed of aggregates."""
 
-import csv
 import json
 
 from django.conf import settings
@@ -10,11 +9,10 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import WEEKDAYS
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from okence.reports import charts, statistics
+from okence.reports import charts, exports, statistics
 from okence.reports import open_data as open_data_feed
 from okence.reports.forms import FilterForm
 from okence.reports.scope import scope_of
@@ -52,7 +50,7 @@ def overview(request):
         context |= {
             "report": report,
             "outcomes": charts.outcome_rows(report),
-            "weekdays": list(zip(_weekday_names(), report.by_weekday, strict=True)),
+            "weekdays": list(zip(exports.weekday_names(), report.by_weekday, strict=True)),
             "hours": sorted(report.by_hour.items()),
             "comment_groups": statistics.comments(
                 filters, scope.comment_unit_ids, timezone.localdate()
@@ -64,14 +62,11 @@ def overview(request):
                 for name in ("over-time", "ratings", "outcomes")
             },
             "csv_url": reverse("reports:csv") + f"?{query}",
+            "xlsx_url": reverse("reports:xlsx") + f"?{query}",
         }
     return render(
         request, "reports/overview.html", context, status=200 if filters is not None else 400
     )
-
-
-def _weekday_names() -> list[str]:
-    return [str(WEEKDAYS[day]) for day in range(7)]
 
 
 @login_required
@@ -91,28 +86,28 @@ def chart(request, name: str):
     return HttpResponse(render_chart(), content_type="image/svg+xml")
 
 
+EXPORTS = {
+    "csv": ("text/csv; charset=utf-8", exports.to_csv),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.to_xlsx,
+    ),
+}
+
+
 @login_required
 @require_GET
-def export_csv(request):
-    """The aggregates of the page as CSV: figures only, never a name or a comment."""
-    _scope, _form, filters = _filters(request)
+def export(request, kind: str):
+    """The figures of the page, with its period and filters: never a name or a message."""
+    _scope, form, filters = _filters(request)
     if filters is None:
         raise Http404
-    report = statistics.report(filters)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    content_type, write = EXPORTS[kind]
+    body = write(exports.tables(statistics.report(filters)), exports.filter_rows(form))
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (
-        f'attachment; filename="okence-{filters.first_day}-{filters.last_day}.csv"'
+        f'attachment; filename="okence-{filters.first_day}-{filters.last_day}.{kind}"'
     )
-    writer = csv.writer(response)
-    writer.writerow(["metric", "value"])
-    for key, value in report.aggregates().items():
-        if isinstance(value, dict):
-            for sub, count in value.items():
-                writer.writerow([f"{key}.{sub}", count])
-        else:
-            writer.writerow([key, "" if value is None else value])
-    for day, count in report.by_day:
-        writer.writerow([f"appointments_booked.{day.isoformat()}", count])
     return response
 
 

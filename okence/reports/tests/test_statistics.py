@@ -15,11 +15,12 @@ import re
 from html import unescape
 
 import jsonschema
+import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from okence.booking.models import Appointment, Status
 from okence.conftest import LJUBLJANA, make_official
@@ -453,6 +454,7 @@ def test_a_unit_administrator_cannot_ask_for_another_unit(client, unit_admin, wo
         assert "Ljutomerski komentar." not in response.content.decode()
         query = PERIOD | {name: value}
         assert client.get(reverse("reports:csv"), query).status_code == 404
+        assert client.get(reverse("reports:xlsx"), query).status_code == 404
         chart = reverse("reports:chart", args=["outcomes"])
         assert client.get(chart, query).status_code == 404
 
@@ -507,6 +509,7 @@ def test_a_plain_official_and_anonymous_are_kept_out(client, world):
     urls = [
         reverse("reports:overview"),
         reverse("reports:csv"),
+        reverse("reports:xlsx"),
         reverse("reports:chart", args=["ratings"]),
     ]
     for url in urls:
@@ -641,47 +644,149 @@ def test_an_unknown_chart_is_not_found(client, unit_admin):
 # Exports.
 
 
-def test_the_csv_has_the_figures_and_nothing_personal(client, unit_admin):
+def export(client, kind: str, language: str = "sl", **query):
+    with translation.override(language):
+        url = reverse(f"reports:{kind}")
+    return client.get(url, PERIOD | query)
+
+
+def csv_rows(response, delimiter: str) -> list[list[str]]:
+    assert response.content.startswith("\ufeff".encode())  # the BOM: Excel then reads UTF-8
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=delimiter))
+
+
+def test_the_slovenian_csv_opens_as_columns_in_a_slovenian_excel(client, unit_admin):
     client.force_login(unit_admin)
 
-    response = client.get(reverse("reports:csv"), PERIOD)
+    response = export(client, "csv")
 
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "okence-2026-11-30-2026-12-11.csv" in response["Content-Disposition"]
-    text = response.content.decode()
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["metric", "value"]
-    values = dict(rows[1:])
-    assert {key: values[key] for key in list(values)[:11]} == {
-        "appointments_booked": "6",
-        "holds_not_confirmed": "2",
-        "cancelled": "1",
-        "completed": "3",
-        "no_shows": "1",
-        "median_waiting_seconds": "240.0",
-        "median_meeting_seconds": "1200.0",
-        "survey_answers": "3",
-        "survey_response_rate": "1.0",
-        "average_rating": "3.67",
-        "ratings.1": "0",
-    }
-    assert [values[f"ratings.{n}"] for n in range(1, 6)] == ["0", "1", "0", "1", "1"]
-    assert values["appointments_booked.2026-11-30"] == "2"
-    assert values["appointments_booked.2026-12-08"] == "1"
-    assert len([key for key in values if key.startswith("appointments_booked.")]) == 12
+    rows = csv_rows(response, ";")  # the list separator of a Slovenian Excel
+    assert rows[0] == ["Preglednica", "Kategorija", "Vrednost"]
+    assert all(len(row) == 3 for row in rows)
+    assert rows[1:6] == [
+        ["Obdobje in filtri", "Od", "2026-11-30"],
+        ["Obdobje in filtri", "Do", "2026-12-11"],
+        ["Obdobje in filtri", "Upravna enota", "Vse"],
+        ["Obdobje in filtri", "Storitev", "Vse"],
+        ["Obdobje in filtri", "Javni uslužbenec", "Vse"],
+    ]
+    values = {(table, category): value for table, category, value in rows[1:]}
+    assert values[("Termini", "Rezerviran")] == "6"
+    assert values[("Termini", "Mediana časa v čakalnici (min)")] == "4"
+    assert values[("Anketa", "Povprečna ocena")] == "3,67"  # a decimal comma
+    assert values[("Anketa", "Delež odgovorov (%)")] == "100"
+    assert [values[("Ocene", str(n))] for n in range(1, 6)] == ["0", "1", "0", "1", "1"]
+    assert values[("Rezervirani termini po dnevih", "2026-11-30")] == "2"
+    assert values[("Po dnevih v tednu", "ponedeljek")] == "2"
+    assert values[("Po urah", "8:00")] == "2"
+    text = response.content.decode("utf-8-sig")
     for secret in PERSONAL_STRINGS + COMMENTS:
         assert secret not in text, secret
     assert "Ana" not in text and "Marko" not in text
 
 
-def test_the_csv_of_an_organisation_administrator_covers_every_unit(client, organisation_admin):
+def test_the_english_csv_has_commas_and_decimal_points(client, unit_admin, world):
+    client.force_login(unit_admin)
+
+    response = export(client, "csv", "en", official=world["officials"]["ana"].pk)
+
+    rows = csv_rows(response, ",")
+    assert rows[0] == ["Table", "Category", "Value"]
+    assert all(len(row) == 3 for row in rows)
+    values = {(table, category): value for table, category, value in rows[1:]}
+    assert values[("Period and filters", "Official")] == "Ana Test"  # the filter, not a citizen
+    assert values[("Survey", "Average rating")] == "5"
+    assert values[("Appointments", "Median meeting length (min)")] == "20"
+    assert values[("By day of the week", "Wednesday")] == "2"
+
+
+def test_the_xlsx_has_a_sheet_per_table_with_the_filters_on_top(client, unit_admin, world):
+    client.force_login(unit_admin)
+
+    response = export(client, "xlsx", service=world["services"]["info"].pk)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert "okence-2026-11-30-2026-12-11.xlsx" in response["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == [
+        "Termini",
+        "Anketa",
+        "Ocene",
+        "Rezervirani termini po dnevih",
+        "Po dnevih v tednu",
+        "Po urah",
+    ]
+    for sheet in workbook:
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][0] == sheet.title
+        assert rows[1] == ("Od", datetime.datetime(2026, 11, 30))
+        assert rows[2] == ("Do", datetime.datetime(2026, 12, 11))
+        assert rows[3:6] == (
+            [
+                ("Upravna enota", "Vse"),
+                ("Storitev", "Pridobivanje splošnih informacij (Upravna enota Domžale)"),
+            ]
+            + [("Javni uslužbenec", "Vse")]
+        )
+        assert rows[6] == (None, None)
+    appointments = list(workbook["Termini"].iter_rows(values_only=True))
+    assert appointments[7] == ("Podatek", "Vrednost")
+    assert appointments[8:] == [
+        ("Rezerviran", 4),  # numbers, not text
+        ("Izvedeni", 2),
+        ("Stranke ni bilo", 1),
+        ("Preklican", 0),
+        ("Zadržani, a nepotrjeni", 1),
+        ("Mediana časa v čakalnici (min)", 7),
+        ("Mediana trajanja sestanka (min)", 15),
+    ]
+    ratings = list(workbook["Ocene"].iter_rows(values_only=True))
+    assert ratings[7:] == [("Ocena", "Odgovori"), (1, 0), (2, 1), (3, 0), (4, 0), (5, 1)]
+    days = list(workbook["Rezervirani termini po dnevih"].iter_rows(values_only=True))
+    assert days[8] == (datetime.datetime(2026, 11, 30), 1) and len(days) == 8 + 12
+
+
+def test_the_english_xlsx_has_english_headings(client, unit_admin):
+    client.force_login(unit_admin)
+    workbook = openpyxl.load_workbook(io.BytesIO(export(client, "xlsx", "en").content))
+    assert workbook.sheetnames[:3] == ["Appointments", "Survey", "Ratings"]
+    rows = list(workbook["Survey"].iter_rows(values_only=True))
+    assert rows[1][0] == "From" and rows[7] == ("Figure", "Value")
+    assert rows[8:] == [("Answers", 3), ("Response rate (%)", 100), ("Average rating", 3.67)]
+
+
+def test_exports_keep_a_name_like_a_formula_as_text(client, unit_admin, world):
+    client.force_login(unit_admin)
+    formula = Service.objects.create(
+        unit=world["domzale"], name='=HYPERLINK("http://zlo.example","klik")', slug="f"
+    )
+    label = f"{formula.name} (Upravna enota Domžale)"
+
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(export(client, "xlsx", service=formula.pk).content)
+    )
+    cell = workbook["Termini"]["B5"]
+    assert (cell.value, cell.data_type) == (label, "s")
+    rows = csv_rows(export(client, "csv", service=formula.pk), ";")
+    assert ["Obdobje in filtri", "Storitev", f"'{label}"] in rows
+
+
+def test_the_exports_of_an_organisation_administrator_cover_every_unit(client, organisation_admin):
     client.force_login(organisation_admin)
-    text = client.get(reverse("reports:csv"), PERIOD).content.decode()
-    values = dict(list(csv.reader(io.StringIO(text)))[1:])
-    assert values["appointments_booked"] == "10" and values["survey_answers"] == "4"
+    response = export(client, "csv")
+    values = {(t, c): v for t, c, v in csv_rows(response, ";")[1:]}
+    assert values[("Termini", "Rezerviran")] == "10" and values[("Anketa", "Odgovori")] == "4"
+    workbook = openpyxl.load_workbook(io.BytesIO(export(client, "xlsx").content))
+    cells = [str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row]
     for secret in PERSONAL_STRINGS + COMMENTS:
-        assert secret not in text, secret
+        assert not any(secret in c for c in cells), secret
+        assert secret not in response.content.decode("utf-8-sig"), secret
 
 
 def open_data_schema() -> dict:
