@@ -701,6 +701,8 @@ def test_the_english_csv_has_commas_and_decimal_points(client, unit_admin, world
     assert values[("Survey", "Average rating")] == "5"
     assert values[("Appointments", "Median meeting length (min)")] == "20"
     assert values[("By day of the week", "Wednesday")] == "2"
+    unfiltered = {(t, c): v for t, c, v in csv_rows(export(client, "csv", "en"), ",")[1:]}
+    assert unfiltered[("Survey", "Average rating")] == "3.67"  # a decimal point
 
 
 def test_the_xlsx_has_a_sheet_per_table_with_the_filters_on_top(client, unit_admin, world):
