@@ -193,16 +193,16 @@ def comments(
             meeting_day__lt=min(month_after_last, today.replace(day=1)),  # whole, finished months
         )
         .annotate(month=TruncMonth("meeting_day"))
-        .values_list("unit__name", "month", "comment")
+        .values_list("month", "unit__name", "unit", "comment")
     )
-    answered: Counter = Counter()
-    said: dict[tuple[str, datetime.date], list[str]] = {}
-    for unit, month, comment in found:
-        answered[unit, month] += 1
+    answered: Counter = Counter()  # by (month, unit's name, unit's id): two units may share a name
+    said: dict[tuple, list[str]] = {}
+    for *group, comment in found:
+        answered[tuple(group)] += 1
         if comment:
-            said.setdefault((unit, month), []).append(comment)
+            said.setdefault(tuple(group), []).append(comment)
     return [
-        CommentGroup(unit, month, sorted(said[unit, month]))
-        for unit, month in sorted(said, key=lambda group: (-group[1].toordinal(), group[0]))
-        if answered[unit, month] >= MINIMUM_GROUP
+        CommentGroup(unit, month, sorted(said[month, unit, pk]))
+        for month, unit, pk in sorted(said, key=lambda group: (-group[0].toordinal(), *group[1:]))
+        if answered[month, unit, pk] >= MINIMUM_GROUP
     ]

@@ -368,6 +368,14 @@ def test_comments_only_of_the_given_units_and_groups_of_five(world):
     assert statistics.comments(filters, frozenset(), today) == []
 
 
+def test_two_units_of_one_name_are_two_groups(world):
+    add_more(world, NOVEMBER_AT_LJUTOMER[:2])  # three November answers at each unit
+    world["ljutomer"].name = world["domzale"].name
+    world["ljutomer"].save()
+    filters = Filters(FIRST, LAST, all_units(world))
+    assert statistics.comments(filters, all_units(world), datetime.date(2026, 12, 7)) == []
+
+
 # Who reads what.
 
 User = get_user_model()
