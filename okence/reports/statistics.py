@@ -9,10 +9,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.db.models.functions import TruncMonth
+
 from okence.booking.models import Appointment, Status
 from okence.surveys.models import Answer, Rating
 
 ZONE = ZoneInfo("Europe/Ljubljana")
+# The fewest people a survey figure or message may come from: fewer could be recognised.
+MINIMUM_GROUP = 5
 OUTCOMES = [Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED, Status.EXPIRED]
 BOOKED_STATES = [
     Status.CONFIRMED,
@@ -49,6 +53,8 @@ class Report:
     no_shows: int = 0
     median_wait_seconds: float | None = None
     median_meeting_seconds: float | None = None
+    waits_measured: int = 0  # how many times each median is taken over
+    meetings_measured: int = 0
     answers: int = 0
     response_rate: float | None = None
     average_rating: float | None = None
@@ -124,20 +130,18 @@ def report(filters: Filters) -> Report:
     result.cancelled = statuses[Status.CANCELLED]
     result.completed = statuses[Status.COMPLETED]
     result.no_shows = statuses[Status.NO_SHOW]
-    result.median_wait_seconds = _median(
-        [
-            (admitted - knocked).total_seconds()
-            for _, _, knocked, admitted, _ in rows
-            if knocked and admitted and admitted >= knocked
-        ]
-    )
-    result.median_meeting_seconds = _median(
-        [
-            (ended - admitted).total_seconds()
-            for status, _, _, admitted, ended in rows
-            if status == Status.COMPLETED and admitted and ended
-        ]
-    )
+    waits = [
+        (admitted - knocked).total_seconds()
+        for _, _, knocked, admitted, _ in rows
+        if knocked and admitted and admitted >= knocked
+    ]
+    meetings = [
+        (ended - admitted).total_seconds()
+        for status, _, _, admitted, ended in rows
+        if status == Status.COMPLETED and admitted and ended
+    ]
+    result.median_wait_seconds, result.waits_measured = _median(waits), len(waits)
+    result.median_meeting_seconds, result.meetings_measured = _median(meetings), len(meetings)
     per_day: Counter = Counter()
     for status, start, *_ in rows:
         if status not in BOOKED_STATES:
@@ -161,7 +165,44 @@ def report(filters: Filters) -> Report:
     return result
 
 
-def comments(filters: Filters, unit_ids: frozenset[int]) -> list[dict]:
-    """The free-text answers of the given units only (their own administrators')."""
-    own = answers(filters).filter(unit__in=unit_ids & filters.unit_ids).exclude(comment="")
-    return list(own.values("meeting_day", "rating", "comment", "service__name", "unit__name"))
+@dataclass(frozen=True)
+class CommentGroup:
+    unit: str
+    month: datetime.date  # its first day
+    comments: list[str]
+
+
+def comments(
+    filters: Filters, unit_ids: frozenset[int], today: datetime.date
+) -> list[CommentGroup]:
+    """The free-text answers of the given units only (their own administrators'), in fixed groups
+    that no choice of filters can narrow: one unit's whole finished month, when at least
+    ``MINIMUM_GROUP`` answered in it. A group is shown whole when the period touches its month;
+    a service or an official would split the group, so with either chosen there are none. The
+    messages carry no day, rating, service or order of arrival.
+    """
+    if filters.service_id or filters.official_id:
+        return []
+    month_after_last = (filters.last_day.replace(day=1) + datetime.timedelta(days=31)).replace(
+        day=1
+    )
+    found = (
+        Answer.objects.filter(
+            unit__in=unit_ids & filters.unit_ids,
+            meeting_day__gte=filters.first_day.replace(day=1),
+            meeting_day__lt=min(month_after_last, today.replace(day=1)),  # whole, finished months
+        )
+        .annotate(month=TruncMonth("meeting_day"))
+        .values_list("month", "unit__name", "unit", "comment")
+    )
+    answered: Counter = Counter()  # by (month, unit's name, unit's id): two units may share a name
+    said: dict[tuple, list[str]] = {}
+    for *group, comment in found:
+        answered[tuple(group)] += 1
+        if comment:
+            said.setdefault(tuple(group), []).append(comment)
+    return [
+        CommentGroup(unit, month, sorted(said[month, unit, pk]))
+        for month, unit, pk in sorted(said, key=lambda group: (-group[0].toordinal(), *group[1:]))
+        if answered[month, unit, pk] >= MINIMUM_GROUP
+    ]

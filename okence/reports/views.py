@@ -1,22 +1,19 @@
 """Statistics for unit and organisation administrators, their charts and exports, and the public
 open-data feed of aggregates."""
 
-import csv
-import datetime
 import json
-from calendar import monthrange
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import WEEKDAYS
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from okence.offices.models import Unit
-from okence.reports import charts, statistics
+from okence.reports import charts, exports, statistics
+from okence.reports import open_data as open_data_feed
 from okence.reports.forms import FilterForm
 from okence.reports.scope import scope_of
 
@@ -53,23 +50,23 @@ def overview(request):
         context |= {
             "report": report,
             "outcomes": charts.outcome_rows(report),
-            "weekdays": list(zip(_weekday_names(), report.by_weekday, strict=True)),
+            "weekdays": list(zip(exports.weekday_names(), report.by_weekday, strict=True)),
             "hours": sorted(report.by_hour.items()),
-            "comments": statistics.comments(filters, scope.comment_unit_ids),
+            "comment_groups": statistics.comments(
+                filters, scope.comment_unit_ids, timezone.localdate()
+            ),
+            "minimum_group": statistics.MINIMUM_GROUP,
             "shows_comments": bool(scope.comment_unit_ids & filters.unit_ids),
             "chart_urls": {  # keyed over_time etc.: a template cannot look up "over-time"
                 name.replace("-", "_"): reverse("reports:chart", args=[name]) + f"?{query}"
                 for name in ("over-time", "ratings", "outcomes")
             },
             "csv_url": reverse("reports:csv") + f"?{query}",
+            "xlsx_url": reverse("reports:xlsx") + f"?{query}",
         }
     return render(
         request, "reports/overview.html", context, status=200 if filters is not None else 400
     )
-
-
-def _weekday_names() -> list[str]:
-    return [str(WEEKDAYS[day]) for day in range(7)]
 
 
 @login_required
@@ -89,35 +86,41 @@ def chart(request, name: str):
     return HttpResponse(render_chart(), content_type="image/svg+xml")
 
 
+EXPORTS = {
+    "csv": ("text/csv; charset=utf-8", exports.to_csv),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.to_xlsx,
+    ),
+}
+
+
 @login_required
 @require_GET
-def export_csv(request):
-    """The aggregates of the page as CSV: figures only, never a name or a comment."""
-    _scope, _form, filters = _filters(request)
+def export(request, kind: str):
+    """The figures of the page, with its period and filters: never a name or a message."""
+    _scope, form, filters = _filters(request)
     if filters is None:
         raise Http404
-    report = statistics.report(filters)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    content_type, write = EXPORTS[kind]
+    body = write(exports.tables(statistics.report(filters)), exports.filter_rows(form))
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (
-        f'attachment; filename="okence-{filters.first_day}-{filters.last_day}.csv"'
+        f'attachment; filename="okence-{filters.first_day}-{filters.last_day}.{kind}"'
     )
-    writer = csv.writer(response)
-    writer.writerow(["metric", "value"])
-    for key, value in report.aggregates().items():
-        if isinstance(value, dict):
-            for sub, count in value.items():
-                writer.writerow([f"{key}.{sub}", count])
-        else:
-            writer.writerow([key, "" if value is None else value])
-    for day, count in report.by_day:
-        writer.writerow([f"appointments_booked.{day.isoformat()}", count])
+    return response
+
+
+def _public(response):
+    """Open data may be read by any site's scripts: it carries nothing personal or per user."""
+    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
 @require_GET
 @cache_control(public=True, max_age=3600)
 def open_data(request):
-    """The public open-data feed: per unit and month, aggregates only (docs/open-data.md)."""
+    """The public open-data feed: per unit and finished month, aggregates only."""
     today = timezone.localdate()
     try:
         year = int(request.GET.get("leto", today.year))
@@ -125,33 +128,12 @@ def open_data(request):
         raise Http404 from None
     if not 2000 <= year <= today.year:
         raise Http404
-    months = []
-    units = list(Unit.objects.order_by("slug"))
-    for month in range(1, 13):
-        first = datetime.date(year, month, 1)
-        if first > today:
-            break
-        last = datetime.date(year, month, monthrange(year, month)[1])
-        for unit in units:
-            report = statistics.report(
-                statistics.Filters(first, min(last, today), frozenset([unit.pk]))
-            )
-            months.append(
-                {"unit": unit.slug, "unit_name": unit.name, "month": f"{year}-{month:02d}"}
-                | report.aggregates()
-            )
-    body = {
-        "schema": request.build_absolute_uri(reverse("reports:open_data_schema")),
-        "generated_at": timezone.now().isoformat(),
-        "year": year,
-        "items": months,
-    }
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    body = open_data_feed.feed(year)
+    return _public(JsonResponse(body, json_dumps_params={"ensure_ascii": False}))
 
 
 @require_GET
+@cache_control(public=True, max_age=3600)
 def open_data_schema(request):
-    from django.conf import settings
-
     path = settings.BASE_DIR / "docs" / "open-data.schema.json"
-    return JsonResponse(json.loads(path.read_text()))
+    return _public(JsonResponse(json.loads(path.read_text())))

@@ -334,7 +334,8 @@ def test_after_the_meeting_the_citizen_rates_it_by_keyboard_and_the_statistics_s
     people, asgi_server, ana
 ):
     """Issue 5's path: the meeting ends, the page turns into the survey, the citizen answers
-    with the keyboard alone, and the unit's administrator reads the answer in the statistics."""
+    with the keyboard alone, and the unit's administrator reads the answer in the statistics;
+    the message waits until its month is over and has five answers (issue 8)."""
     ana.administers.add(*ana.units.all())
     appointment, citizen, official = admitted_call(people, ana)
     end_meeting(official, citizen)
@@ -356,5 +357,6 @@ def test_after_the_meeting_the_citizen_rates_it_by_keyboard_and_the_statistics_s
     expect(statistics.locator('[data-figure="answers"]')).to_have_text("1")
     expect(statistics.locator('[data-rating="5"]')).to_have_text("1")
     expect(statistics.locator('[data-figure="completed"]')).to_have_text("1")
-    expect(statistics.locator(".comments")).to_contain_text("Hvala za hitro pomoč.")
+    expect(statistics.locator(".comments")).to_contain_text("ni sporočil za prikaz")
+    expect(statistics.locator(".comments")).not_to_contain_text("Hvala za hitro pomoč.")
     assert_accessible(statistics, "the statistics")

@@ -14,11 +14,13 @@ import json
 import re
 from html import unescape
 
+import jsonschema
+import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from okence.booking.models import Appointment, Status
 from okence.conftest import LJUBLJANA, make_official
@@ -76,6 +78,65 @@ def personal(key: str) -> dict:
 PERSONAL_STRINGS = [value for row in APPOINTMENTS for value in personal(row[0]).values()]
 
 
+def add(row, services, officials, who: dict) -> Appointment:
+    """One appointment of a row like those of ``APPOINTMENTS``, its room and its survey answer."""
+    _key, day, time, service_key, official, status, wait, meeting, rating, comment = row
+    start = datetime.datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=LJUBLJANA)
+    now = timezone.now()
+    chosen = services[service_key]
+    appointment = Appointment.objects.create(
+        unit=chosen.unit,
+        service=chosen,
+        official=officials[official],
+        status=status,
+        start=start,
+        end=start + datetime.timedelta(minutes=45),
+        language="sl",
+        hold_token_hash=hash_token(new_token()),
+        hold_expires_at=now + datetime.timedelta(minutes=5) if status == H else None,
+        meeting_token_hash=None if status in (H, E) else hash_token(new_token()),
+        created_at=start - datetime.timedelta(days=2),
+        **who,
+    )
+    if status == C:
+        admitted = start
+        Room.objects.create(
+            appointment=appointment,
+            display_name=who["name"],
+            first_knocked_at=admitted - datetime.timedelta(seconds=wait),
+            knocked_at=admitted - datetime.timedelta(seconds=wait),
+            admitted_at=admitted,
+            ended_at=admitted + datetime.timedelta(seconds=meeting),
+        )
+    if status == NS:  # waited a while, never admitted: no waiting time counted
+        Room.objects.create(
+            appointment=appointment,
+            first_knocked_at=start - datetime.timedelta(minutes=2),
+            ended_at=start + datetime.timedelta(minutes=20),
+        )
+    if rating is not None:
+        Answer.objects.create(
+            unit=chosen.unit,
+            service=chosen,
+            official=officials[official],
+            meeting_day=start.date(),
+            rating=rating,
+            comment=comment,
+        )
+    return appointment
+
+
+def add_more(world, rows) -> None:
+    """Further rows after the table's, for tests that need a group of five."""
+    for number, row in enumerate(rows, start=len(APPOINTMENTS)):
+        add(
+            ("more", *row),
+            world["services"],
+            world["officials"],
+            {"name": f"Dodatni Meščan{number:02d}", "email": f"dodatni{number:02d}@example.si"},
+        )
+
+
 @pytest.fixture
 def world(clock, unit, service, ana, marko):
     """The two units, their services and officials, and every appointment of the table."""
@@ -85,51 +146,7 @@ def world(clock, unit, service, ana, marko):
     janez = make_official(ljutomer, docs, "janez", "Janez")
     services = {"info": service, "cert": cert, "docs": docs}
     officials = {"ana": ana, "marko": marko, "janez": janez}
-    now = timezone.now()
-    made = {}
-    for key, day, time, service_key, who, status, wait, meeting, rating, comment in APPOINTMENTS:
-        start = datetime.datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=LJUBLJANA)
-        chosen = services[service_key]
-        appointment = Appointment.objects.create(
-            unit=chosen.unit,
-            service=chosen,
-            official=officials[who],
-            status=status,
-            start=start,
-            end=start + datetime.timedelta(minutes=45),
-            language="sl",
-            hold_token_hash=hash_token(new_token()),
-            hold_expires_at=now + datetime.timedelta(minutes=5) if status == H else None,
-            meeting_token_hash=None if status in (H, E) else hash_token(new_token()),
-            created_at=start - datetime.timedelta(days=2),
-            **personal(key),
-        )
-        if status == C:
-            admitted = start
-            Room.objects.create(
-                appointment=appointment,
-                display_name=personal(key)["name"],
-                first_knocked_at=admitted - datetime.timedelta(seconds=wait),
-                knocked_at=admitted - datetime.timedelta(seconds=wait),
-                admitted_at=admitted,
-                ended_at=admitted + datetime.timedelta(seconds=meeting),
-            )
-        if status == NS:  # waited a while, never admitted: no waiting time counted
-            Room.objects.create(
-                appointment=appointment,
-                first_knocked_at=start - datetime.timedelta(minutes=2),
-                ended_at=start + datetime.timedelta(minutes=20),
-            )
-        if rating is not None:
-            Answer.objects.create(
-                unit=chosen.unit,
-                service=chosen,
-                official=officials[who],
-                meeting_day=start.date(),
-                rating=rating,
-                comment=comment,
-            )
-        made[key] = appointment
+    made = {row[0]: add(row, services, officials, personal(row[0])) for row in APPOINTMENTS}
     return {
         "domzale": unit,
         "ljutomer": ljutomer,
@@ -322,11 +339,41 @@ def test_an_empty_period_has_no_averages(world):
     assert report.by_day == [(day, 0)]
 
 
-def test_comments_only_of_the_given_units(world):
+# Two more November answers at Domžale make a group of five there (with "old", d1 and d2).
+NOVEMBER_AT_DOMZALE = [
+    ("2026-11-10", "09:00", "cert", "marko", C, 200, 900, 4, "Prijazna uradnica."),
+    ("2026-11-12", "09:00", "info", "ana", C, 200, 900, 3, ""),
+]
+# And four more at Ljutomer (with l1).
+NOVEMBER_AT_LJUTOMER = [
+    ("2026-11-0" + str(day), "09:00", "docs", "janez", C, 200, 900, 4, "") for day in range(2, 6)
+]
+
+
+def test_comments_only_of_the_given_units_and_groups_of_five(world):
     filters = Filters(FIRST, LAST, all_units(world))
-    own = statistics.comments(filters, frozenset([world["domzale"].pk]))
-    assert sorted(c["comment"] for c in own) == ["Vse je bilo odlično.", "Zvok je bil slab."]
-    assert statistics.comments(filters, frozenset()) == []
+    today = datetime.date(2026, 12, 7)
+    assert statistics.comments(filters, frozenset([world["domzale"].pk]), today) == []
+
+    add_more(world, NOVEMBER_AT_DOMZALE)
+    own = statistics.comments(filters, frozenset([world["domzale"].pk]), today)
+
+    assert own == [
+        statistics.CommentGroup(
+            "Upravna enota Domžale",
+            datetime.date(2026, 11, 1),  # the whole month, also the 20th before the period
+            ["Prijazna uradnica.", "Stara pripomba.", "Vse je bilo odlično."],
+        )
+    ]  # not December's "Zvok je bil slab.": the month is not over
+    assert statistics.comments(filters, frozenset(), today) == []
+
+
+def test_two_units_of_one_name_are_two_groups(world):
+    add_more(world, NOVEMBER_AT_LJUTOMER[:2])  # three November answers at each unit
+    world["ljutomer"].name = world["domzale"].name
+    world["ljutomer"].save()
+    filters = Filters(FIRST, LAST, all_units(world))
+    assert statistics.comments(filters, all_units(world), datetime.date(2026, 12, 7)) == []
 
 
 # Who reads what.
@@ -394,8 +441,8 @@ def test_a_unit_administrator_sees_only_their_unit(client, unit_admin):
     assert shown(response)["median_meeting"] == "20,0 min"
     assert shown(response)["average_rating"] == "3,67 / 5"
     html = response.content.decode()
-    assert "Vse je bilo odlično." in html and "Zvok je bil slab." in html
-    assert "Stara pripomba." not in html  # outside the period
+    assert 'class="comments"' in html
+    assert not any(comment in html for comment in COMMENTS)  # November has 3 answers, not 5
     assert "Ljutomer" not in html and "Ljutomerski komentar." not in html
     assert "Osebni dokumenti" not in html and "Janez" not in html
 
@@ -415,6 +462,7 @@ def test_a_unit_administrator_cannot_ask_for_another_unit(client, unit_admin, wo
         assert "Ljutomerski komentar." not in response.content.decode()
         query = PERIOD | {name: value}
         assert client.get(reverse("reports:csv"), query).status_code == 404
+        assert client.get(reverse("reports:xlsx"), query).status_code == 404
         chart = reverse("reports:chart", args=["outcomes"])
         assert client.get(chart, query).status_code == 404
 
@@ -444,6 +492,7 @@ def test_an_organisation_administrator_reads_the_comments_of_units_they_administ
     janez = world["officials"]["janez"]
     janez.administers.add(world["ljutomer"])
     janez.user.user_permissions.add(Permission.objects.get(codename="view_all_units"))
+    add_more(world, NOVEMBER_AT_LJUTOMER + NOVEMBER_AT_DOMZALE)
     client.force_login(janez.user)
 
     html = page(client).content.decode()
@@ -468,6 +517,7 @@ def test_a_plain_official_and_anonymous_are_kept_out(client, world):
     urls = [
         reverse("reports:overview"),
         reverse("reports:csv"),
+        reverse("reports:xlsx"),
         reverse("reports:chart", args=["ratings"]),
     ]
     for url in urls:
@@ -491,6 +541,64 @@ def test_a_wrong_period_is_refused(client, unit_admin):
     too_long = page(client, first_day="2024-01-01")
     assert too_long.status_code == 400
     assert page(client, first_day="kmalu").status_code == 400
+
+
+def comment_section(response) -> str:
+    html = response.content.decode()
+    return html[html.index('class="comments"') : html.index("</section>", html.index("comments"))]
+
+
+def test_messages_are_shown_by_whole_finished_months_of_five_answers(client, unit_admin, world):
+    client.force_login(unit_admin)
+    add_more(world, NOVEMBER_AT_DOMZALE)
+
+    section = comment_section(page(client))
+
+    assert "Stara pripomba." in section  # the 20th: before the period, but the month is whole
+    assert "Vse je bilo odlično." in section and "Prijazna uradnica." in section
+    assert "Zvok je bil slab." not in section  # 1 December: the month is not over
+    assert "november 2026" in section
+    assert not re.search(r"\d+\. \d+\. 2026", section)  # no day
+    assert "ocena" not in section and "Potrdila" not in section  # no rating, no service
+
+
+# Every filter a unit administrator can choose, and periods inside, across and after November.
+PERIODS = [
+    ("2026-11-30", "2026-12-11"),
+    ("2026-11-20", "2026-11-20"),
+    ("2026-11-01", "2026-11-15"),
+    ("2026-11-16", "2026-12-07"),
+    ("2026-12-01", "2026-12-07"),
+    ("2026-10-01", "2026-12-31"),
+]
+
+
+def test_no_filters_narrow_the_messages_below_five_answers(client, unit_admin, world):
+    client.force_login(unit_admin)
+    add_more(world, NOVEMBER_AT_DOMZALE)
+    world_services = [
+        None,
+        *(s.pk for s in world["services"].values() if s.unit == world["domzale"]),
+    ]
+    world_officials = [None, world["officials"]["ana"].pk, world["officials"]["marko"].pk]
+    november = Answer.objects.filter(
+        unit=world["domzale"], meeting_day__year=2026, meeting_day__month=11
+    )
+    assert november.count() == 5
+    whole_group = {answer.comment for answer in november if answer.comment}
+    for first, last in PERIODS:
+        for service in world_services:
+            for official in world_officials:
+                query = {"first_day": first, "last_day": last}
+                query |= {"service": service} if service else {}
+                query |= {"official": official} if official else {}
+                response = client.get(reverse("reports:overview"), query)
+                assert response.status_code == 200, query
+                section = comment_section(response)
+                shown_comments = {c for c in COMMENTS + ["Prijazna uradnica."] if c in section}
+                # Either nothing, or November's group of five whole: never a part of it.
+                whole = not service and not official and first <= "2026-11-30"
+                assert shown_comments == (whole_group if whole else set()), query
 
 
 # The page's charts and tables.
@@ -544,47 +652,151 @@ def test_an_unknown_chart_is_not_found(client, unit_admin):
 # Exports.
 
 
-def test_the_csv_has_the_figures_and_nothing_personal(client, unit_admin):
+def export(client, kind: str, language: str = "sl", **query):
+    with translation.override(language):
+        url = reverse(f"reports:{kind}")
+    return client.get(url, PERIOD | query)
+
+
+def csv_rows(response, delimiter: str) -> list[list[str]]:
+    assert response.content.startswith("\ufeff".encode())  # the BOM: Excel then reads UTF-8
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=delimiter))
+
+
+def test_the_slovenian_csv_opens_as_columns_in_a_slovenian_excel(client, unit_admin):
     client.force_login(unit_admin)
 
-    response = client.get(reverse("reports:csv"), PERIOD)
+    response = export(client, "csv")
 
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "okence-2026-11-30-2026-12-11.csv" in response["Content-Disposition"]
-    text = response.content.decode()
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["metric", "value"]
-    values = dict(rows[1:])
-    assert {key: values[key] for key in list(values)[:11]} == {
-        "appointments_booked": "6",
-        "holds_not_confirmed": "2",
-        "cancelled": "1",
-        "completed": "3",
-        "no_shows": "1",
-        "median_waiting_seconds": "240.0",
-        "median_meeting_seconds": "1200.0",
-        "survey_answers": "3",
-        "survey_response_rate": "1.0",
-        "average_rating": "3.67",
-        "ratings.1": "0",
-    }
-    assert [values[f"ratings.{n}"] for n in range(1, 6)] == ["0", "1", "0", "1", "1"]
-    assert values["appointments_booked.2026-11-30"] == "2"
-    assert values["appointments_booked.2026-12-08"] == "1"
-    assert len([key for key in values if key.startswith("appointments_booked.")]) == 12
+    rows = csv_rows(response, ";")  # the list separator of a Slovenian Excel
+    assert rows[0] == ["Preglednica", "Kategorija", "Vrednost"]
+    assert all(len(row) == 3 for row in rows)
+    assert rows[1:6] == [
+        ["Obdobje in filtri", "Od", "2026-11-30"],
+        ["Obdobje in filtri", "Do", "2026-12-11"],
+        ["Obdobje in filtri", "Upravna enota", "Vse"],
+        ["Obdobje in filtri", "Storitev", "Vse"],
+        ["Obdobje in filtri", "Javni uslužbenec", "Vse"],
+    ]
+    values = {(table, category): value for table, category, value in rows[1:]}
+    assert values[("Termini", "Rezerviran")] == "6"
+    assert values[("Termini", "Mediana časa v čakalnici (min)")] == "4"
+    assert values[("Anketa", "Povprečna ocena")] == "3,67"  # a decimal comma
+    assert values[("Anketa", "Delež odgovorov (%)")] == "100"
+    assert [values[("Ocene", str(n))] for n in range(1, 6)] == ["0", "1", "0", "1", "1"]
+    assert values[("Rezervirani termini po dnevih", "2026-11-30")] == "2"
+    assert values[("Po dnevih v tednu", "ponedeljek")] == "2"
+    assert values[("Po urah", "8:00")] == "2"
+    text = response.content.decode("utf-8-sig")
     for secret in PERSONAL_STRINGS + COMMENTS:
         assert secret not in text, secret
     assert "Ana" not in text and "Marko" not in text
 
 
-def test_the_csv_of_an_organisation_administrator_covers_every_unit(client, organisation_admin):
+def test_the_english_csv_has_commas_and_decimal_points(client, unit_admin, world):
+    client.force_login(unit_admin)
+
+    response = export(client, "csv", "en", official=world["officials"]["ana"].pk)
+
+    rows = csv_rows(response, ",")
+    assert rows[0] == ["Table", "Category", "Value"]
+    assert all(len(row) == 3 for row in rows)
+    values = {(table, category): value for table, category, value in rows[1:]}
+    assert values[("Period and filters", "Official")] == "Ana Test"  # the filter, not a citizen
+    assert values[("Survey", "Average rating")] == "5"
+    assert values[("Appointments", "Median meeting length (min)")] == "20"
+    assert values[("By day of the week", "Wednesday")] == "2"
+    unfiltered = {(t, c): v for t, c, v in csv_rows(export(client, "csv", "en"), ",")[1:]}
+    assert unfiltered[("Survey", "Average rating")] == "3.67"  # a decimal point
+
+
+def test_the_xlsx_has_a_sheet_per_table_with_the_filters_on_top(client, unit_admin, world):
+    client.force_login(unit_admin)
+
+    response = export(client, "xlsx", service=world["services"]["info"].pk)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert "okence-2026-11-30-2026-12-11.xlsx" in response["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == [
+        "Termini",
+        "Anketa",
+        "Ocene",
+        "Rezervirani termini po dnevih",
+        "Po dnevih v tednu",
+        "Po urah",
+    ]
+    for sheet in workbook:
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][0] == sheet.title
+        assert rows[1] == ("Od", datetime.datetime(2026, 11, 30))
+        assert rows[2] == ("Do", datetime.datetime(2026, 12, 11))
+        assert rows[3:6] == (
+            [
+                ("Upravna enota", "Vse"),
+                ("Storitev", "Pridobivanje splošnih informacij (Upravna enota Domžale)"),
+            ]
+            + [("Javni uslužbenec", "Vse")]
+        )
+        assert rows[6] == (None, None)
+    appointments = list(workbook["Termini"].iter_rows(values_only=True))
+    assert appointments[7] == ("Podatek", "Vrednost")
+    assert appointments[8:] == [
+        ("Rezerviran", 4),  # numbers, not text
+        ("Izvedeni", 2),
+        ("Stranke ni bilo", 1),
+        ("Preklican", 0),
+        ("Zadržani, a nepotrjeni", 1),
+        ("Mediana časa v čakalnici (min)", 7),
+        ("Mediana trajanja sestanka (min)", 15),
+    ]
+    ratings = list(workbook["Ocene"].iter_rows(values_only=True))
+    assert ratings[7:] == [("Ocena", "Odgovori"), (1, 0), (2, 1), (3, 0), (4, 0), (5, 1)]
+    days = list(workbook["Rezervirani termini po dnevih"].iter_rows(values_only=True))
+    assert days[8] == (datetime.datetime(2026, 11, 30), 1) and len(days) == 8 + 12
+
+
+def test_the_english_xlsx_has_english_headings(client, unit_admin):
+    client.force_login(unit_admin)
+    workbook = openpyxl.load_workbook(io.BytesIO(export(client, "xlsx", "en").content))
+    assert workbook.sheetnames[:3] == ["Appointments", "Survey", "Ratings"]
+    rows = list(workbook["Survey"].iter_rows(values_only=True))
+    assert rows[1][0] == "From" and rows[7] == ("Figure", "Value")
+    assert rows[8:] == [("Answers", 3), ("Response rate (%)", 100), ("Average rating", 3.67)]
+
+
+def test_exports_keep_a_name_like_a_formula_as_text(client, unit_admin, world):
+    client.force_login(unit_admin)
+    formula = Service.objects.create(
+        unit=world["domzale"], name='=HYPERLINK("http://zlo.example","klik")', slug="f"
+    )
+    label = f"{formula.name} (Upravna enota Domžale)"
+
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(export(client, "xlsx", service=formula.pk).content)
+    )
+    cell = workbook["Termini"]["B5"]
+    assert (cell.value, cell.data_type) == (label, "s")
+    rows = csv_rows(export(client, "csv", service=formula.pk), ";")
+    assert ["Obdobje in filtri", "Storitev", f"'{label}"] in rows
+
+
+def test_the_exports_of_an_organisation_administrator_cover_every_unit(client, organisation_admin):
     client.force_login(organisation_admin)
-    text = client.get(reverse("reports:csv"), PERIOD).content.decode()
-    values = dict(list(csv.reader(io.StringIO(text)))[1:])
-    assert values["appointments_booked"] == "10" and values["survey_answers"] == "4"
+    response = export(client, "csv")
+    values = {(t, c): v for t, c, v in csv_rows(response, ";")[1:]}
+    assert values[("Termini", "Rezerviran")] == "10" and values[("Anketa", "Odgovori")] == "4"
+    workbook = openpyxl.load_workbook(io.BytesIO(export(client, "xlsx").content))
+    cells = [str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row]
     for secret in PERSONAL_STRINGS + COMMENTS:
-        assert secret not in text, secret
+        assert not any(secret in c for c in cells), secret
+        assert secret not in response.content.decode("utf-8-sig"), secret
 
 
 def open_data_schema() -> dict:
@@ -593,80 +805,147 @@ def open_data_schema() -> dict:
     return json.loads((settings.BASE_DIR / "docs" / "open-data.schema.json").read_text())
 
 
-def check_by_hand(body: dict, schema: dict) -> None:
-    """What the schema says, without a validator library: keys, types, no extra keys."""
-    assert set(body) == set(schema["required"])
-    assert isinstance(body["schema"], str) and isinstance(body["generated_at"], str)
-    datetime.datetime.fromisoformat(body["generated_at"])
-    assert isinstance(body["year"], int) and isinstance(body["items"], list)
-    item_schema = schema["properties"]["items"]["items"]
-    assert item_schema["additionalProperties"] is False
-    numbers = (int, float)
-    for item in body["items"]:
-        assert set(item) == set(item_schema["required"]) == set(item_schema["properties"])
-        assert isinstance(item["unit"], str) and isinstance(item["unit_name"], str)
-        assert re.fullmatch(r"[0-9]{4}-[0-9]{2}", item["month"])
-        for key in ("appointments_booked", "holds_not_confirmed", "cancelled", "completed"):
-            assert isinstance(item[key], int) and not isinstance(item[key], bool)
-            assert item[key] >= 0
-        for key in ("no_shows", "survey_answers"):
-            assert isinstance(item[key], int) and item[key] >= 0
-        for key in ("median_waiting_seconds", "median_meeting_seconds", "survey_response_rate"):
-            assert item[key] is None or isinstance(item[key], numbers)
-        assert item["average_rating"] is None or 1 <= item["average_rating"] <= 5
-        assert set(item["ratings"]) == {"1", "2", "3", "4", "5"}
-        assert all(isinstance(count, int) for count in item["ratings"].values())
+def validator():
+    schema = open_data_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    assert not checker.conforms("yesterday", "date-time")  # the format is checked, not ignored
+    return jsonschema.Draft202012Validator(schema, format_checker=checker)
 
 
-def test_the_open_data_is_public_valid_and_anonymous(client, world):
-    response = client.get(reverse("reports:open_data"), {"leto": "2026"})
+SUPPRESSED = {
+    "median_waiting_seconds": None,
+    "median_meeting_seconds": None,
+    "survey_answers": None,
+    "survey_response_rate": None,
+    "average_rating": None,
+    "ratings": None,
+}
+
+
+def test_the_open_data_is_public_valid_and_anonymous(client, world, settings):
+    add_more(world, NOVEMBER_AT_DOMZALE)
+    settings.SITE_URL = "https://okence.example.si"
+    settings.ALLOWED_HOSTS = ["testserver", "drugje.example"]
+
+    response = client.get(
+        reverse("reports:open_data"), {"leto": "2026"}, HTTP_HOST="drugje.example"
+    )
 
     assert response.status_code == 200
     assert "public" in response["Cache-Control"]
+    assert response["Access-Control-Allow-Origin"] == "*"
     text = response.content.decode()
     body = json.loads(text)
-    schema = open_data_schema()
-    check_by_hand(body, schema)
-    try:
-        import jsonschema
-    except ImportError:  # the hand check above is then the only one
-        pass
-    else:
-        validator = jsonschema.Draft202012Validator(
-            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-        )
-        assert list(validator.iter_errors(body)) == []
-    assert body["year"] == 2026
-    assert body["schema"].endswith(reverse("reports:open_data_schema"))
-    assert len(body["items"]) == 12 * 2  # every month up to December, for both units
+    assert list(validator().iter_errors(body)) == []
+    assert body["year"] == 2026 and body["minimum_group"] == 5
+    # The configured address, not the Host header the client sent.
+    assert body["schema"] == "https://okence.example.si/odprti-podatki/shema.json"
+    # Every finished month, for both units: December is still under way.
     items = {(item["unit"], item["month"]): item for item in body["items"]}
-    assert items[("domzale", "2026-11")] | {"generated": None} == {
+    assert len(body["items"]) == 11 * 2
+    assert {month for _unit, month in items} == {f"2026-{month:02d}" for month in range(1, 12)}
+    assert items[("domzale", "2026-11")] == {  # five answers and five meetings: all published
         "unit": "domzale",
         "unit_name": "Upravna enota Domžale",
         "month": "2026-11",
-        "appointments_booked": 3,
+        "appointments_booked": 5,
         "holds_not_confirmed": 0,
         "cancelled": 0,
-        "completed": 3,
+        "completed": 5,
         "no_shows": 0,
-        "median_waiting_seconds": 120.0,  # 60, 120, 240
-        "median_meeting_seconds": 1200.0,  # 300, 1200, 1800
-        "survey_answers": 3,
+        "median_waiting_seconds": 200.0,  # 60, 120, 200, 200, 240
+        "median_meeting_seconds": 900.0,  # 300, 900, 900, 1200, 1800
+        "survey_answers": 5,
         "survey_response_rate": 1.0,
-        "average_rating": 3.33,
-        "ratings": {"1": 1, "2": 0, "3": 0, "4": 1, "5": 1},
-        "generated": None,
+        "average_rating": 3.4,
+        "ratings": {"1": 1, "2": 0, "3": 1, "4": 2, "5": 1},
     }
-    december = items[("domzale", "2026-12")]  # up to today, 7 December: not the 8th
-    assert (december["appointments_booked"], december["holds_not_confirmed"]) == (3, 2)
-    assert items[("ljutomer", "2026-12")]["appointments_booked"] == 3
-    assert items[("ljutomer", "2026-01")]["appointments_booked"] == 0
-    for secret in PERSONAL_STRINGS + COMMENTS:
+    assert (
+        items[("ljutomer", "2026-11")]
+        == {  # one answer, one meeting: counts only
+            "unit": "ljutomer",
+            "unit_name": "Upravna enota Ljutomer",
+            "month": "2026-11",
+            "appointments_booked": 1,
+            "holds_not_confirmed": 0,
+            "cancelled": 0,
+            "completed": 1,
+            "no_shows": 0,
+        }
+        | SUPPRESSED
+    )
+    assert items[("ljutomer", "2026-01")] == items[("ljutomer", "2026-01")] | SUPPRESSED
+    for secret in PERSONAL_STRINGS + COMMENTS + ["Prijazna uradnica."]:
         assert secret not in text, secret
     assert "Ana" not in text and "Janez" not in text
 
     schema_response = client.get(reverse("reports:open_data_schema"))
-    assert schema_response.status_code == 200 and schema_response.json() == schema
+    assert schema_response.status_code == 200
+    assert schema_response.json() == open_data_schema()
+    assert schema_response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_open_data_of_january_is_empty_until_january_ends(client, world, clock):
+    clock.move_to(datetime.datetime(2026, 1, 31, 23, 0, tzinfo=LJUBLJANA))
+    body = client.get(reverse("reports:open_data"), {"leto": "2026"}).json()
+    assert body["items"] == []
+    clock.move_to(datetime.datetime(2026, 2, 1, 0, 30, tzinfo=LJUBLJANA))
+    body = client.get(reverse("reports:open_data"), {"leto": "2026"}).json()
+    assert [item["month"] for item in body["items"]] == ["2026-01", "2026-01"]
+    assert list(validator().iter_errors(body)) == []
+
+
+VALID_ITEM = {
+    "unit": "domzale",
+    "unit_name": "Upravna enota Domžale",
+    "month": "2026-11",
+    "appointments_booked": 5,
+    "holds_not_confirmed": 0,
+    "cancelled": 0,
+    "completed": 5,
+    "no_shows": 0,
+    "median_waiting_seconds": 200.0,
+    "median_meeting_seconds": 900.0,
+    "survey_answers": 5,
+    "survey_response_rate": 1.0,
+    "average_rating": 3.4,
+    "ratings": {"1": 1, "2": 0, "3": 1, "4": 2, "5": 1},
+}
+VALID_BODY = {
+    "schema": "https://okence.example.si/odprti-podatki/shema.json",
+    "generated_at": "2026-12-07T06:00:00+00:00",
+    "year": 2026,
+    "minimum_group": 5,
+    "items": [VALID_ITEM],
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"month": "2026-13"},
+        {"month": "2026-00"},
+        {"survey_response_rate": 1.2},
+        {"survey_answers": 3},  # below the minimum group: must be null
+        {"ratings": {"1": -1, "2": 0, "3": 1, "4": 2, "5": 1}},
+        {"name": "Meščan Zasebnik"},  # no extra properties
+    ],
+    ids=str,
+)
+def test_the_open_data_schema_refuses_impossible_items(change):
+    assert list(validator().iter_errors(VALID_BODY)) == []
+    body = VALID_BODY | {"items": [VALID_ITEM | change]}
+    assert list(validator().iter_errors(body)) != []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"comments": []}, {"year": 1999}, {"minimum_group": 1}, {"generated_at": "včeraj"}],
+    ids=str,
+)
+def test_the_open_data_schema_refuses_an_impossible_feed(change):
+    assert list(validator().iter_errors(VALID_BODY | change)) != []
 
 
 def test_the_open_data_refuses_impossible_years(client, world):
