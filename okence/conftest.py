@@ -155,7 +155,7 @@ def janez(ljutomer):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the cache; each test starts with none."""
+    """Each test starts with an empty cache (rate limits and the chat are in the database)."""
     from django.core.cache import cache
 
     cache.clear()

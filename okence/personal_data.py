@@ -73,6 +73,22 @@ PERSONAL_DATA = (
         forgotten_by="okence.outbox.tasks.forget_delivered_emails",
     ),
     Kept(
+        fields=("meetings.ChatMessage.text",),
+        how_long=_(
+            "The meeting's chat: until the official ends the meeting, or at the latest an hour "
+            "after the meeting closes."
+        ),
+        forgotten_by="okence.meetings.tasks.forget_closed_chats",
+    ),
+    Kept(
+        fields=("ratelimits.Counter.bucket",),
+        how_long=_(
+            "Counts of sign-in attempts, holds and codes per client address (IPv6: per /64) and "
+            "per hashed account name: until their window is over, at most a day."
+        ),
+        forgotten_by="okence.ratelimits.tasks.forget_spent_windows",
+    ),
+    Kept(
         fields=("surveys.Answer.comment",),
         how_long=_(
             "Survey comments (not linked to any person, but free text): "
@@ -110,6 +126,8 @@ NOT_PERSONAL = {
     "booking.Appointment.meeting_token_hash": "SHA-256 of a random token: identifies no one",
     "booking.Appointment.manage_token_hash": "SHA-256 of a random token: identifies no one",
     "meetings.Room.citizen_connection": "the name of a server-side channel while connected",
+    "meetings.ChatMessage.sender": "which side wrote: citizen or official",
+    "meetings.ChatMessage.kind": "a text or the shared folder's link",
     "exchange.FileEvent.action": "what happened",
     "exchange.FileEvent.actor": "which side acted: citizen or official",
     "exchange.SharedFile.uploaded_by": "which side uploaded: citizen or official",

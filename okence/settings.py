@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "okence.surveys",
     "okence.reports",
     "okence.server",
+    "okence.ratelimits",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds nothing that must last or be complete: rate limits and the meeting chat are kept
+# in the database, where a restart or a full cache cannot take them.
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -147,6 +150,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every password check counts against the guess limits (okence/meetings/signin.py): wrong staff
+# passwords per account from one address, and per address over all accounts, per window.
+AUTHENTICATION_BACKENDS = ["okence.meetings.signin.GuessLimitedBackend"]
+SIGNIN_GUESS_WINDOW_SECONDS = 15 * 60
+SIGNIN_GUESSES_PER_ACCOUNT_AND_ADDRESS = envint("SIGNIN_GUESSES_PER_ACCOUNT_AND_ADDRESS", 10)
+SIGNIN_GUESSES_PER_ADDRESS = envint("SIGNIN_GUESSES_PER_ADDRESS", 30)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "meetings:console"
 LOGOUT_REDIRECT_URL = "login"

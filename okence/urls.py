@@ -5,7 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from okence.meetings.signin import SignInView
+from okence.meetings.signin import AdminSignInForm, SignInView
+
+admin.site.login_form = AdminSignInForm  # says "wait" when the guess limit refuses
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),

@@ -387,8 +387,13 @@ def confirm(appointment: Appointment, code: str, now: datetime.datetime) -> Link
     )
     if current is None:
         raise exceptions.CodeExpired
+    # A try is counted before the code is compared (and given back if it was right), so that
+    # guesses sent at once cannot all be compared before any of them is counted.
+    if not Appointment.objects.filter(
+        pk=appointment.pk, code_failures__lt=settings.BOOKING_CODE_MAX_WRONG_TRIES
+    ).update(code_failures=F("code_failures") + 1):
+        raise exceptions.CodeLocked
     if not codes_match(code.strip(), str(appointment.public_id), current.code_hash):
-        Appointment.objects.filter(pk=appointment.pk).update(code_failures=F("code_failures") + 1)
         appointment.refresh_from_db(fields=["code_failures"])
         remaining = settings.BOOKING_CODE_MAX_WRONG_TRIES - appointment.code_failures
         if remaining <= 0:
@@ -405,8 +410,8 @@ def confirm(appointment: Appointment, code: str, now: datetime.datetime) -> Link
             pk=appointment.pk,
             status=Status.HELD,
             hold_expires_at__gt=now,
-            code_failures__lt=settings.BOOKING_CODE_MAX_WRONG_TRIES,
         ).update(
+            code_failures=F("code_failures") - 1,
             status=Status.CONFIRMED,
             confirmed_at=now,
             hold_expires_at=None,

@@ -1,22 +1,26 @@
-"""The meeting chat: kept in the cache only while the meeting lasts, deleted when it ends.
+"""The meeting chat: kept in the database while the meeting lasts, deleted when it ends.
 
-Each message has its own key under a counter, so that two workers adding at once lose nothing.
+Every message is kept (a restart or a full cache once lost some): ``MAX_MESSAGES`` bounds a
+meeting's chat only so that one participant cannot fill the disk or the history sent on joining.
 """
 
 import datetime
 
-from django.core.cache import cache
+from okence.meetings.exceptions import ChatFull
+from okence.meetings.models import ChatMessage
 
-KEEP_SECONDS = 24 * 3600  # a safety net: the end of the meeting deletes the chat at once
-MAX_MESSAGES = 500
-
-
-def _counter(appointment_id: int) -> str:
-    return f"chat:{appointment_id}:count"
+MAX_MESSAGES = 2000
 
 
-def _message(appointment_id: int, number: int) -> str:
-    return f"chat:{appointment_id}:{number}"
+def _as_dict(message: ChatMessage) -> dict:
+    return {
+        "id": message.pk,
+        "from": message.sender,
+        "text": message.text,
+        "at": message.at.astimezone(datetime.UTC).isoformat(),
+        "waiting_room": message.waiting_room,
+        "kind": message.kind,
+    }
 
 
 def add(
@@ -28,31 +32,29 @@ def add(
     waiting_room: bool = False,
     kind: str = "text",
 ) -> dict:
-    """Keep one message. ``kind`` "folder" stands for the shared folder's link, which each side's
-    page shows with its own address, so that no token travels in the chat."""
-    cache.add(_counter(appointment_id), 0, timeout=KEEP_SECONDS)
-    number = cache.incr(_counter(appointment_id))
-    message = {
-        "id": number,
-        "from": sender,
-        "text": text,
-        "at": now.isoformat(),
-        "waiting_room": waiting_room,
-        "kind": kind,
-    }
-    cache.set(_message(appointment_id, number), message, timeout=KEEP_SECONDS)
-    return message
+    """Keep one message. ``kind`` "folder" stands for the shared folder's link."""
+    # Two messages at once may both pass this count: the bound is loose by design.
+    if ChatMessage.objects.filter(appointment_id=appointment_id).count() >= MAX_MESSAGES:
+        raise ChatFull
+    message = ChatMessage.objects.create(
+        appointment_id=appointment_id,
+        sender=sender,
+        text=text,
+        at=now,
+        waiting_room=waiting_room,
+        kind=kind,
+    )
+    return _as_dict(message)
 
 
 def history(appointment_id: int) -> list[dict]:
-    count = cache.get(_counter(appointment_id)) or 0
-    first = max(1, count - MAX_MESSAGES + 1)
-    keys = [_message(appointment_id, number) for number in range(first, count + 1)]
-    found = cache.get_many(keys)
-    return [found[key] for key in keys if key in found]
+    return [_as_dict(m) for m in ChatMessage.objects.filter(appointment_id=appointment_id)]
 
 
 def forget(appointment_id: int) -> None:
-    count = cache.get(_counter(appointment_id)) or 0
-    cache.delete_many([_message(appointment_id, n) for n in range(1, count + 1)])
-    cache.delete(_counter(appointment_id))
+    ChatMessage.objects.filter(appointment_id=appointment_id).delete()
+
+
+def forget_all(appointments) -> int:
+    """Delete the chats of these appointments (a queryset); how many messages."""
+    return ChatMessage.objects.filter(appointment__in=appointments).delete()[0]

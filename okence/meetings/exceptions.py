@@ -29,3 +29,8 @@ class WrongState(MeetingError):
 class NotAllowed(MeetingError):
     code = "forbidden"
     message = _("You may not do this.")
+
+
+class ChatFull(MeetingError):
+    code = "chat_full"
+    message = _("This meeting's chat is full: no more messages can be added.")

@@ -31,3 +31,24 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return f"room of appointment {self.appointment_id}"
+
+
+class ChatMessage(models.Model):
+    """One message of a meeting's chat. Kept while the meeting lasts, deleted when it ends.
+
+    ``kind`` "folder" stands for the shared folder's link, which each side's page shows with its
+    own address, so that no token travels in the chat.
+    """
+
+    appointment = models.ForeignKey(Appointment, models.CASCADE, related_name="chat_messages")
+    sender = models.CharField(max_length=10)  # "citizen" or "official"
+    text = models.TextField()
+    at = models.DateTimeField()
+    waiting_room = models.BooleanField(default=False)  # sent while the citizen was waiting
+    kind = models.CharField(max_length=10, default="text")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"chat message {self.pk} of appointment {self.appointment_id}"

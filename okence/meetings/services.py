@@ -215,6 +215,14 @@ def end(appointment: Appointment, official: Official | None, now: datetime.datet
     transaction.on_commit(lambda: meeting_ended.send(Appointment, appointment=appointment))
 
 
+def forget_closed_chats(now: datetime.datetime) -> int:
+    """Delete the chats of meetings that closed without the official ending them (cancelled, or
+    past their closing time); how many messages."""
+    closing = now - datetime.timedelta(minutes=settings.MEETING_CLOSES_MINUTES_AFTER_END)
+    closed = Appointment.objects.filter(Q(end__lte=closing) | ~Q(status__in=LIVE_STATES))
+    return chat.forget_all(closed)
+
+
 def todays_appointments(official: Official, now: datetime.datetime, *, whole_unit: bool = False):
     """The console's list: today's appointments (local day) in time order, with their rooms."""
     zone = timezone.get_current_timezone()

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 from django.test import Client
 from django.urls import resolve
@@ -166,3 +167,42 @@ def test_ten_simultaneous_holds_of_one_time_give_it_to_exactly_one(clock, servic
             'DATABASES["default"]["TEST"]["NAME"] to a file to run this test on SQLite'
         )
     assert_one_winner(race_holds(service, 10), ana)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_code_guesses_sent_at_once_compare_no_more_than_five(
+    clock, service, ana, monkeypatch
+):
+    """Each comparison waits until every guess has either reached one or been refused, so a
+    limit read before the comparison and counted after it lets them all through."""
+    from okence.booking.tests.test_services import hold, sent_code
+
+    appointment, _ = hold(service)
+    wrong = f"{(int(sent_code()) + 1) % 1000000:06d}"
+    n, state, compared, refused = 20, threading.Condition(), [], []
+    codes_match = services.codes_match
+
+    def waiting_match(*args):
+        with state:
+            compared.append(1)
+            state.notify_all()
+            state.wait_for(lambda: len(compared) + len(refused) >= n, timeout=30)
+        return codes_match(*args)
+
+    def attempt(i: int):
+        try:
+            return services.confirm(appointment, wrong, timezone.now())
+        except exceptions.CodeLocked as locked:
+            with state:
+                refused.append(1)
+                state.notify_all()
+            return locked
+
+    monkeypatch.setattr(services, "codes_match", waiting_match)
+    outcomes, _ = race(n, attempt)
+
+    assert len(compared) == settings.BOOKING_CODE_MAX_WRONG_TRIES
+    kinds = Counter(type(outcome).__name__ for outcome in outcomes)
+    assert kinds["CodeLocked"] >= n - settings.BOOKING_CODE_MAX_WRONG_TRIES, outcomes
+    appointment.refresh_from_db()
+    assert appointment.code_failures == settings.BOOKING_CODE_MAX_WRONG_TRIES

@@ -215,7 +215,7 @@ def test_a_whole_meeting_across_two_workers(workers, booked, ana):
         official.send(json.dumps({"type": "signal", "candidate": None}))
         assert expect(citizen, "signal") == {"type": "signal", "candidate": None}
 
-        # Chat both ways; the history is in the shared cache.
+        # Chat both ways; the history is in the shared database.
         citizen.send(json.dumps({"type": "chat", "text": "Dober dan"}))
         heard = expect(official, "chat")["message"]
         assert (heard["from"], heard["text"], heard["waiting_room"]) == (

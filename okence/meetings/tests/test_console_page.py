@@ -326,9 +326,9 @@ def test_sign_in_stops_checking_passwords_after_ten_wrong_ones(client, ana, mark
 @pytest.mark.django_db
 def test_sign_in_counts_wrong_passwords_per_ipv6_64_not_per_address(client, ana, marko):
     url = reverse("login")
-    for n, user in enumerate(["x", "y"] * 5):
+    for n in range(10):
         address = f"2001:db8:5:6::{n + 1:x}"  # a new address of the same /64 each time
-        client.post(url, {"username": user, "password": "wrong"}, REMOTE_ADDR=address)
+        client.post(url, {"username": "marko", "password": "wrong"}, REMOTE_ADDR=address)
     blocked = client.post(
         url, {"username": "marko", "password": "x"}, REMOTE_ADDR="2001:db8:5:6::ff"
     )
