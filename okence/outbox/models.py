@@ -45,5 +45,5 @@ class Email(models.Model):
 
     @property
     def delayed(self) -> bool:
-        """A delivery was tried and failed; the next attempt is still to come."""
-        return self.status == self.Status.PENDING and self.attempts > 0
+        """A delivery failed, or waits out the mail server's outage; the next attempt is to come."""
+        return self.status == self.Status.PENDING and bool(self.last_error)
