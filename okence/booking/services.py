@@ -257,6 +257,7 @@ def _send_code(appointment: Appointment, now: datetime.datetime) -> None:
                 },
                 reference=code_reference(appointment),
                 now=now,
+                reply_to=appointment.unit.email,
             )
     appointment.hold_expires_at = expires
 
@@ -389,6 +390,7 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
             now=now,
             attachments=[attachment],
             reference=confirmation_reference(appointment),
+            reply_to=appointment.unit.email,
         )
     official_email = appointment.official.user.email
     if official_email:
@@ -402,6 +404,7 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
                 context=context,
                 now=now,
                 reference=f"appointment:{appointment.pk}:official",
+                reply_to=appointment.unit.email,
             )
 
 

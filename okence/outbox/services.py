@@ -3,6 +3,8 @@
 import datetime
 import logging
 import smtplib
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -35,12 +37,19 @@ def queue(
     now: datetime.datetime,
     reference: str = "",
     attachments: list[dict] | None = None,
+    reply_to: str = "",
 ) -> Email:
-    """Store a message and ask the background jobs to deliver it once the transaction commits."""
+    """Store a message and ask the background jobs to deliver it once the transaction commits.
+
+    ``reply_to``: where an answer goes, e.g. the unit's address for a message about an
+    appointment; nobody reads the sender's mailbox.
+    """
     subject, text, html = render(template, context)
     email = Email.objects.create(
         to=to,
         subject=subject,
+        reply_to=reply_to,
+        message_id=make_msgid(domain=site_domain()),
         body_text=text,
         body_html=html,
         attachments=attachments or [],
@@ -54,9 +63,26 @@ def queue(
     return email
 
 
+def site_domain() -> str:
+    """The site's own host name, from SITE_URL (not the host's name, which Django would use)."""
+    return urlsplit(settings.SITE_URL).hostname
+
+
 def as_message(email: Email) -> EmailMultiAlternatives:
+    """The message as sent: every header Okence sets on its e-mail is set here."""
     message = EmailMultiAlternatives(
-        email.subject, email.body_text, settings.DEFAULT_FROM_EMAIL, email.to
+        email.subject,
+        email.body_text,
+        settings.DEFAULT_FROM_EMAIL,
+        email.to,
+        reply_to=[email.reply_to] if email.reply_to else None,
+        headers={
+            "Message-ID": email.message_id or make_msgid(domain=site_domain()),
+            # RFC 3834: sent by a machine, so out-of-office and other automatic replies stay
+            # silent; Exchange and Outlook heed only their own header.
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "OOF, AutoReply",
+        },
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
