@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 
 from okence.outbox import outage
 from okence.outbox.models import Email
+from okence.outbox.signals import email_delayed
 
 logger = logging.getLogger(__name__)
 
@@ -142,13 +143,16 @@ def _record_failure(
     delays = settings.EMAIL_RETRY_DELAYS
     attempts = email.attempts + 1
     gave_up = permanent or attempts > len(delays) or email.created_at <= _given_up_before(now)
-    next_attempt = now + datetime.timedelta(seconds=delays[min(attempts, len(delays)) - 1])
+    retry_at = now + datetime.timedelta(seconds=delays[min(attempts, len(delays)) - 1])
+    retry_at = max(retry_at, not_before or retry_at)
     Email.objects.filter(pk=email.pk).update(
         attempts=F("attempts") + 1,
         last_error=f"{type(error).__name__}: {error}"[:2000],
         status=Email.Status.FAILED if gave_up else Email.Status.PENDING,
-        next_attempt_at=max(next_attempt, not_before or next_attempt),
+        next_attempt_at=retry_at,
     )
+    if not gave_up:
+        email_delayed.send(Email, email_id=email.pk, retry_at=retry_at, now=now)
     logger.warning(
         "email_delivery_failed",
         extra={"email_id": email.pk, "attempt": attempts, "error": str(error), "gave_up": gave_up},
@@ -165,7 +169,10 @@ def _wait_out(emails, down: outage.Outage, now: datetime.datetime) -> None:
         status=Email.Status.FAILED, last_error=down.error
     )
     due.filter(last_error="").update(last_error=down.error)
-    due.update(next_attempt_at=down.until)
+    waiting = list(due.values_list("pk", flat=True))
+    due.filter(pk__in=waiting).update(next_attempt_at=down.until)
+    for pk in waiting:  # e.g. a booking keeps the hold until the code could arrive
+        email_delayed.send(Email, email_id=pk, retry_at=down.until, now=now)
 
 
 def _given_up_before(now: datetime.datetime) -> datetime.datetime:

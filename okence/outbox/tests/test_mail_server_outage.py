@@ -19,6 +19,7 @@ from okence.conftest import make_appointment
 from okence.outbox import services as outbox
 from okence.outbox import tasks
 from okence.outbox.models import Email
+from okence.outbox.signals import email_delayed
 from okence.outbox.tests.test_smtp import CITIZEN, queued
 
 DELAYS = [datetime.timedelta(seconds=seconds) for seconds in settings.EMAIL_RETRY_DELAYS]
@@ -36,7 +37,16 @@ def wait_until(condition, *, timeout: float = 5.0) -> None:
 @pytest.mark.django_db
 def test_a_silent_server_is_tried_once_and_every_message_waits_for_it(clock, silent_smtp_server):
     messages = [queued() for _ in range(20)]
-    assert outbox.deliver_due(timezone.now()) == 0
+    delayed = {}
+
+    def record(sender, *, email_id, retry_at, now, **kwargs):
+        delayed[email_id] = retry_at
+
+    email_delayed.connect(record)
+    try:
+        assert outbox.deliver_due(timezone.now()) == 0
+    finally:
+        email_delayed.disconnect(record)
     assert silent_smtp_server.connections == 1  # not one wait of the timeout per message
 
     first, *others = Email.objects.order_by("pk")
@@ -47,6 +57,8 @@ def test_a_silent_server_is_tried_once_and_every_message_waits_for_it(clock, sil
         assert email.status == Email.Status.PENDING and email.attempts == 0
         assert email.next_attempt_at == back and email.last_error == first.last_error
         assert email.delayed  # the booking pages say so
+    # Whoever waits for a message (a hold for its code) learns when it can come at the earliest.
+    assert delayed == {email.pk: back for email in messages}
     assert tasks.deliver_email.call_local(others[0].pk) is None  # the task waits too
     assert silent_smtp_server.connections == 1
 
