@@ -10,10 +10,12 @@ import json
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.utils import timezone
 from websockets.exceptions import InvalidStatus
 
 from okence.booking.models import Appointment, Status
 from okence.conftest import session_cookie
+from okence.exchange.models import SharedFolder
 from okence.meetings.tests.conftest import (
     AsgiServer,
     close_code,
@@ -41,6 +43,13 @@ def _empty_channel_layer():
     async_to_sync(get_channel_layer().flush)()
 
 
+def receive_until(websocket, kind: str) -> dict:
+    """The first message of this type (a room's socket first says hello)."""
+    while (message := receive(websocket))["type"] != kind:
+        pass
+    return message
+
+
 def refused_with(port: int, path: str, **options) -> int:
     """The HTTP status a refused handshake got."""
     with pytest.raises(InvalidStatus) as refusal:
@@ -53,6 +62,39 @@ def test_a_foreign_origin_is_refused_at_the_handshake(server, booked):
     assert refused_with(server, path, origin="http://evil.example") == 403
     assert refused_with(server, path, origin=f"http://evil.example:{server}") == 403
     assert refused_with(server, path, origin="https://127.0.0.1.evil.example") == 403
+
+
+@pytest.fixture
+def every_socket(booked, ana):
+    """The paths of the citizen's, the official's, the console's and the folder's sockets."""
+    appointment, token = booked
+    SharedFolder.objects.create(
+        appointment=appointment, created_at=timezone.now(), created_by=ana.user
+    )
+    return [
+        f"/ws/sestanek/{token}/",
+        f"/ws/uradnik/sestanek/{appointment.public_id}/",
+        "/ws/uradnik/konzola/",
+        f"/ws/mapa/{token}/",
+        f"/ws/uradnik/mapa/{appointment.public_id}/",
+    ]
+
+
+def test_the_same_host_on_another_scheme_or_port_is_another_origin(server, every_socket, ana):
+    """A page on plain http or on another port of our host may not use the official's cookies."""
+    headers = {"Cookie": session_cookie(ana.user)}
+    for path in every_socket:
+        for origin in (
+            f"https://127.0.0.1:{server}",
+            f"http://127.0.0.1:{server + 1}",
+            "http://127.0.0.1",
+            f"ws://127.0.0.1:{server}",
+            "null",
+        ):
+            assert refused_with(server, path, origin=origin, additional_headers=headers) == 403
+        with open_socket(server, path, additional_headers=headers) as ours:
+            ours.send(json.dumps({"type": "ping"}))
+            assert receive_until(ours, "pong")
 
 
 def test_our_origin_opens_the_citizens_socket(server, booked):
