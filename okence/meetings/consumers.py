@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 class Close(IntEnum):
+    SERVER_ERROR = 1011  # a fault of ours: the page reconnects
     MALFORMED = 4400
     NOT_FOUND = 4404
     REPLACED = 4409
@@ -48,6 +49,16 @@ class GuardedConsumer(AsyncWebsocketConsumer):
         await super().websocket_connect(message)
 
     async def receive(self, text_data=None, bytes_data=None):
+        # Whatever goes wrong, the socket is closed with a code and disconnect() runs (it clears
+        # the connection's state); an exception escaping here would end the consumer silently,
+        # leaving a ghost on the console.
+        try:
+            await self.handle_frame(text_data, bytes_data)
+        except Exception:
+            logger.exception("websocket_failed", extra={"path": self.scope["path"]})
+            await self.close(code=Close.SERVER_ERROR)
+
+    async def handle_frame(self, text_data, bytes_data):
         frame = text_data.encode() if text_data is not None else bytes_data or b""
         if len(frame) > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
             await self.refuse(Close.TOO_LARGE)
@@ -92,7 +103,7 @@ class RoomConsumer(GuardedConsumer):
 
     async def connect(self):
         self.appointment = await self.find_appointment()
-        if self.appointment is None:
+        if self.appointment is None or self.refused(self.appointment):
             await self.close()  # before accept: the handshake is refused, nothing is said
             return
         self.group = events.room_group(self.appointment.pk)
@@ -100,6 +111,9 @@ class RoomConsumer(GuardedConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.joined()
+
+    def refused(self, appointment) -> bool:
+        return False
 
     async def disconnect(self, code):
         if getattr(self, "group", None):
@@ -176,6 +190,16 @@ class CitizenConsumer(RoomConsumer):
         return await database_sync_to_async(booking.by_meeting_token)(
             self.scope["url_route"]["kwargs"]["token"]
         )
+
+    def refused(self, appointment) -> bool:
+        return services.refuses_sockets(appointment, timezone.now())
+
+    async def ping(self, data):
+        if self.has_place:
+            await database_sync_to_async(services.heartbeat)(
+                self.appointment, self.channel_name, timezone.now()
+            )
+        await super().ping(data)
 
     async def joined(self):
         now = timezone.now()

@@ -6,10 +6,15 @@ of each step (for the console and, later, the statistics) and which browser tab 
 citizen's place, so that a second tab is handled clearly.
 """
 
+import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from okence.booking.models import Appointment
+
+# The meeting page pings every 20 s; after three missed pings its socket counts as gone.
+SILENT_AFTER = datetime.timedelta(seconds=60)
 
 
 class Room(models.Model):
@@ -19,6 +24,8 @@ class Room(models.Model):
     display_name = models.CharField(_("name shown"), max_length=80, blank=True)
     # A channel name: up to 100 characters (the Redis layer's are 74).
     citizen_connection = models.CharField(max_length=100, blank=True, editable=False)
+    # The citizen's socket's last heartbeat: a socket whose server died says nothing when it goes.
+    citizen_seen_at = models.DateTimeField(null=True, editable=False)
     first_knocked_at = models.DateTimeField(_("first entered the waiting room"), null=True)
     knocked_at = models.DateTimeField(_("in the waiting room since"), null=True)
     admitted_at = models.DateTimeField(_("admitted"), null=True)
@@ -31,3 +38,8 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return f"room of appointment {self.appointment_id}"
+
+    def citizen_connected(self, now: datetime.datetime) -> bool:
+        return bool(self.citizen_connection) and (
+            self.citizen_seen_at is not None and now - self.citizen_seen_at < SILENT_AFTER
+        )

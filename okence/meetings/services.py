@@ -16,7 +16,7 @@ from django.utils import timezone
 from okence.booking.models import Appointment, Status
 from okence.meetings import chat, events, turn
 from okence.meetings.exceptions import MeetingOver, NotAllowed, NotOpenYet, WrongState
-from okence.meetings.models import Room
+from okence.meetings.models import SILENT_AFTER, Room
 from okence.meetings.signals import meeting_ended
 from okence.offices.models import Official
 
@@ -101,7 +101,11 @@ def knock(
     fresh = Appointment.objects.filter(pk=appointment.pk, status=Status.CONFIRMED).update(
         status=Status.WAITING
     )
-    changes = {"display_name": display_name, "citizen_connection": connection}
+    changes = {
+        "display_name": display_name,
+        "citizen_connection": connection,
+        "citizen_seen_at": now,
+    }
     if fresh:
         changes |= {"knocked_at": now, "first_knocked_at": room.first_knocked_at or now}
     Room.objects.filter(pk=room.pk).update(**changes)
@@ -140,6 +144,49 @@ def leave(appointment: Appointment, connection: str) -> bool:
         appointment.refresh_from_db(fields=["status"])  # the socket's copy may be stale
         events.changed(appointment)
     return bool(left)
+
+
+def heartbeat(appointment: Appointment, connection: str, now: datetime.datetime) -> None:
+    """The citizen's socket is alive. Had it been taken for gone (a missed heartbeat), it takes
+    its place back unless another tab holds it now."""
+    if Room.objects.filter(appointment=appointment, citizen_connection=connection).update(
+        citizen_seen_at=now
+    ):
+        return
+    if Room.objects.filter(appointment=appointment, citizen_connection="").update(
+        citizen_connection=connection, citizen_seen_at=now
+    ):
+        appointment.refresh_from_db(fields=["status"])
+        events.changed(appointment)
+
+
+def forget_silent_connections(now: datetime.datetime) -> int:
+    """Connections without a heartbeat for a while are gone (their server was killed, or the
+    socket died without closing): the consoles stop showing those citizens as connected."""
+    silent = Room.objects.exclude(citizen_connection="").filter(
+        Q(citizen_seen_at=None) | Q(citizen_seen_at__lte=now - SILENT_AFTER)
+    )
+    forgotten = 0
+    for room in silent.select_related("appointment"):
+        # Unless a heartbeat came in the meantime.
+        if Room.objects.filter(
+            pk=room.pk,
+            citizen_connection=room.citizen_connection,
+            citizen_seen_at=room.citizen_seen_at,
+        ).update(citizen_connection=""):
+            events.changed(room.appointment)
+            forgotten += 1
+    return forgotten
+
+
+def forget_all_connections() -> int:
+    """On the start of the one process that holds every socket: none of them survived."""
+    return Room.objects.exclude(citizen_connection="").update(citizen_connection="")
+
+
+def refuses_sockets(appointment: Appointment, now: datetime.datetime) -> bool:
+    """Cancelled, or over for good (past closing): the meeting link's socket has nothing to do."""
+    return appointment.status == Status.CANCELLED or now >= closes_at(appointment)
 
 
 def holds_place(appointment: Appointment, connection: str) -> bool:

@@ -366,6 +366,15 @@ async def test_a_socket_without_our_origin_is_refused(sockets, booked):
     )
 
 
+@pytest.mark.parametrize("status", [Status.CONFIRMED, Status.COMPLETED, Status.CANCELLED])
+async def test_the_link_of_a_meeting_long_over_or_cancelled_is_refused(sockets, ana, status):
+    past = timezone.now() - datetime.timedelta(hours=3)  # closed 2 h after its end
+    _, token = await sync_to_async(make_appointment)(ana, start=past, status=status)
+    assert await sockets.refused(f"/ws/sestanek/{token}/")
+    _, token = await sync_to_async(make_appointment)(ana, status=Status.CANCELLED)
+    assert await sockets.refused(f"/ws/sestanek/{token}/")
+
+
 async def test_an_official_of_another_unit_is_refused(sockets, booked, janez):
     appointment, _ = booked
     cookie = await signed_in(janez.user)
@@ -688,6 +697,9 @@ async def test_the_console_needs_an_id_and_cannot_end(sockets, booked, ana):
         ({"text_data": json.dumps({"type": "admit", "id": "not-a-uuid"})}, 4400),
         ({"bytes_data": b'{"type": "ping"}'}, 4400),
         ({"text_data": json.dumps({"type": "ping", "pad": "x" * 65 * 1024})}, 4413),
+        ({"text_data": '{"type": "ping", "pad": ' + "[" * 60_000 + "]" * 60_000 + "}"}, 4413),
+        ({"text_data": '{"type": "ping", "pad": ' + "[" * 30_000 + "]" * 30_000 + "}"}, 4400),
+        ({"text_data": '{"type": "ping", "pad": ' + "[" * 7 + "]" * 7 + "}"}, 4400),
         (
             {"text_data": json.dumps({"type": "ping", "pad": "č" * 33 * 1024}, ensure_ascii=False)},
             4413,
@@ -708,6 +720,45 @@ async def test_a_frame_just_under_the_limit_is_accepted(sockets, booked):
     assert len(frame.encode()) == 64 * 1024
     await citizen.send_to(text_data=frame)
     await expect(citizen, type="pong")
+
+
+async def test_a_frame_nested_within_the_limit_is_accepted(sockets, booked):
+    citizen = await sockets.citizen(booked[1])
+    await citizen.send_to(text_data='{"type": "ping", "pad": [[[[["[[[[[[[[[["]]]]]}')
+    await expect(citizen, type="pong")
+
+
+async def test_a_deeply_nested_frame_closes_the_socket_and_frees_the_place(sockets, booked, ana):
+    """json recurses per level: a deep frame once raised RecursionError, the consumer died
+    without closing and without disconnect(), and the console showed a ghost, connected."""
+    appointment, _ = booked
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+    console = await sockets.console(ana.user)
+    await citizen.send_to(text_data="[" * 30_000 + "]" * 30_000)
+    await expect_close(citizen, 4400)
+    await citizen.disconnect()  # the server's answer to our close
+    assert (await expect(console, type="appointment"))["appointment"]["connected"] is False
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=False)
+    assert (await room_of(appointment)).citizen_connection == ""
+
+
+async def test_a_fault_in_a_handler_closes_the_socket_and_runs_disconnect(
+    sockets, booked, ana, monkeypatch
+):
+    appointment, _ = booked
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("okence.meetings.services.post", broken)
+    await send(citizen, {"type": "chat", "text": "Halo?"})
+    await expect_close(citizen, 1011)
+    await citizen.disconnect()
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=False)
+    assert (await room_of(appointment)).citizen_connection == ""
 
 
 async def test_a_bad_frame_closes_only_that_socket(sockets, booked, ana):

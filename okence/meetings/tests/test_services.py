@@ -10,6 +10,7 @@ import hashlib
 import hmac
 
 import pytest
+from django.utils import timezone
 
 from okence.booking.models import Appointment, Status
 from okence.conftest import LJUBLJANA, MONDAY_MORNING, make_appointment
@@ -307,6 +308,50 @@ def test_a_replaced_connection_no_longer_holds_the_place(waiting):
     assert not services.holds_place(waiting, "conn-1")
     assert not services.leave(waiting, "conn-1")
     assert room(waiting).citizen_connection == "conn-2"
+
+
+# Connections that went without a word (a killed server, a socket that died uncleanly).
+
+
+@pytest.fixture
+def announced(monkeypatch):
+    """The appointments whose change the room and the consoles were told of."""
+    told = []
+    monkeypatch.setattr(events, "changed", told.append)
+    return told
+
+
+def test_a_silent_connection_is_forgotten_and_the_consoles_told(clock, waiting, announced):
+    clock.move_to(OPENS + MINUTE)  # the knock's time: its heartbeat
+    services.heartbeat(waiting, "conn-1", OPENS + 2 * MINUTE)
+    clock.move_to(OPENS + 2 * MINUTE + 59 * SECOND)
+    assert services.forget_silent_connections(timezone.now()) == 0
+    assert events.summary(waiting)["connected"] is True
+
+    clock.move_to(OPENS + 3 * MINUTE)  # a minute without a heartbeat
+    assert events.summary(waiting)["connected"] is False  # the console's list, before the job
+    assert services.forget_silent_connections(timezone.now()) == 1
+    assert room(waiting).citizen_connection == ""
+    assert [a.pk for a in announced] == [waiting.pk]
+    assert status_of(waiting) == Status.WAITING  # the place is kept, as after a reload
+    assert services.forget_silent_connections(timezone.now()) == 0
+
+
+def test_a_heartbeat_after_being_forgotten_takes_the_place_back_unless_taken(waiting, announced):
+    Room.objects.filter(appointment=waiting).update(citizen_connection="")
+    services.heartbeat(waiting, "conn-1", START)
+    assert (room(waiting).citizen_connection, room(waiting).citizen_seen_at) == ("conn-1", START)
+    assert len(announced) == 1
+    services.knock(waiting, "Rajko", "conn-2", START)  # another tab
+    services.heartbeat(waiting, "conn-1", START + MINUTE)
+    assert room(waiting).citizen_connection == "conn-2"
+
+
+def test_a_restarted_single_process_forgets_every_connection(waiting, ana, service):
+    other = book(ana, service, START + datetime.timedelta(hours=1))
+    services.knock(other, "Mojca", "conn-9", START + datetime.timedelta(minutes=55))
+    assert services.forget_all_connections() == 2
+    assert Room.objects.exclude(citizen_connection="").count() == 0
 
 
 # The console's list.

@@ -16,6 +16,8 @@ import uvicorn
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import autodiscover_modules
 
+from okence.server.serving import forget_connections_on_start, uvicorn_config
+
 ASGI_APP = "okence.asgi:application"
 WORKERS = 2
 SHUTDOWN_TIMEOUT = 20  # seconds the consumer's running jobs get to finish on exit
@@ -43,10 +45,9 @@ class Command(BaseCommand):
             # uvicorn restores this handler after its graceful shutdown and raises the signal
             # again; the default SIGTERM action would end the process before the consumer stops.
             previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
+        forget_connections_on_start()
         consumer = None if no_worker else self.start_consumer()
-        server = uvicorn.Server(
-            uvicorn.Config(ASGI_APP, host=host, port=port, lifespan="off", log_level="info")
-        )
+        server = uvicorn.Server(uvicorn_config(ASGI_APP, host=host, port=port, log_level="info"))
         try:
             server.run()  # returns after a graceful shutdown; exits if it cannot bind
         except KeyboardInterrupt:

@@ -1,0 +1,10 @@
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from okence.meetings import services
+
+
+@db_periodic_task(crontab(minute="*"))
+def forget_silent_connections() -> None:
+    services.forget_silent_connections(timezone.now())
