@@ -28,6 +28,9 @@ from okence.tokens import new_token
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 ORIGIN = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+# The secret cookies of the citizen's browsers (see CitizenConsumer), as new_token() makes them.
+LAPTOP = "L" * 32
+PHONE = "P" * 32
 TIMEOUT = 2
 QUIET = 0.2  # how long "nothing arrives" is watched for
 OFFER = {"type": "signal", "description": {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 0.0.0.0"}}
@@ -83,8 +86,12 @@ class Sockets:
         connected, _ = await self.socket(path, headers).connect(timeout=TIMEOUT)
         return not connected
 
-    async def citizen(self, token: str, *, state: str = "confirmed") -> WebsocketCommunicator:
-        citizen = await self.connect(f"/ws/sestanek/{token}/")
+    async def citizen(
+        self, token: str, *, state: str = "confirmed", device: str = LAPTOP
+    ) -> WebsocketCommunicator:
+        """The citizen's socket from one browser (``device``: its secret cookie)."""
+        cookie = (b"cookie", f"okence_device={device}".encode())
+        citizen = await self.connect(f"/ws/sestanek/{token}/", ORIGIN + [cookie])
         hello = await expect(citizen, type="hello", role="citizen", state=state)
         assert set(hello) == {"type", "role", "state", "phase", "opens_at"}
         return citizen
@@ -520,6 +527,122 @@ async def test_a_reload_after_admission_goes_straight_back_in(sockets, booked, a
     await expect(official, type="peer", role="citizen", present=True)
     await send(official, OFFER)
     assert await reloaded.receive_json_from(timeout=TIMEOUT) == OFFER
+
+
+# A second device: someone else may hold the link.
+
+
+async def second_device_knocks(sockets, booked, ana):
+    """In the meeting (the laptop admitted), the phone knocks: (laptop, official, phone)."""
+    laptop, official = await admitted_meeting(sockets, booked, ana)
+    await send(laptop, {"type": "chat", "text": "Moja davčna številka je 12345678."})
+    await expect(laptop, type="chat")
+    await expect(official, type="chat")
+    phone = await sockets.citizen(booked[1], state="in_meeting", device=PHONE)
+    await send(phone, {"type": "knock", "name": "Rajko"})
+    assert await phone.receive_json_from(timeout=TIMEOUT) == {
+        "type": "state",
+        "state": "waiting",
+        "second_device": True,
+        "messages": [],
+    }
+    update = await expect(official, type="state", state="in_meeting")
+    assert update["appointment"]["second_device"] is True
+    assert update["appointment"]["connected"] is True  # the laptop, still in
+    return laptop, official, phone
+
+
+async def test_a_second_device_waits_to_be_admitted_and_hears_nothing(sockets, booked, ana):
+    appointment, _ = booked
+    laptop, official, phone = await second_device_knocks(sockets, booked, ana)
+    await nothing(laptop)  # not pushed out
+    assert (await room_of(appointment)).citizen_connection != ""
+    for message in (ANSWER, {"type": "chat", "text": "Jaz sem Rajko."}):
+        await forbidden(phone, message)
+    await send(official, OFFER)
+    assert await laptop.receive_json_from(timeout=TIMEOUT) == OFFER
+    await send(official, {"type": "chat", "text": "Samo za vas."})
+    await expect(laptop, type="chat")
+    await expect(official, type="chat")
+    await send(official, {"type": "notice", "text": "Tudi to ne."})
+    await expect(official, type="chat")
+    await expect(laptop, type="chat")
+    await nothing(phone)  # no signal, no chat, no notice, no summary
+
+    await send(official, {"type": "admit"})
+    admitted = await expect(phone, type="state", state="admitted")
+    assert "appointment" not in admitted  # the citizen's side never gets the summary
+    assert [m["text"] for m in admitted["messages"]][0] == "Moja davčna številka je 12345678."
+    await expect(laptop, type="replaced")
+    await expect_close(laptop, 4409)
+    await laptop.disconnect()
+    messages = [await official.receive_json_from(timeout=TIMEOUT) for _ in range(2)]
+    assert {"type": "peer", "role": "citizen", "present": True} in messages
+    (update,) = [m for m in messages if m["type"] == "state"]
+    assert update["appointment"]["second_device"] is False
+    await expect(phone, type="peer", role="official", present=True)
+    await send(official, OFFER)
+    assert await phone.receive_json_from(timeout=TIMEOUT) == OFFER
+    await nothing(official)  # the laptop's leaving is not the citizen's
+
+    # Now the laptop is the other device: a reload of it must be admitted again.
+    again = await sockets.citizen(booked[1], state="in_meeting", device=LAPTOP)
+    await send(again, {"type": "knock", "name": "Rajko"})
+    await expect(again, type="state", state="waiting", second_device=True)
+
+
+async def test_a_second_device_turned_away_leaves_the_meeting_as_it_was(sockets, booked, ana):
+    appointment, _ = booked
+    laptop, official, phone = await second_device_knocks(sockets, booked, ana)
+    console = await sockets.console(ana.user)
+    await send(console, {"type": "turn_away", "id": str(appointment.public_id)})
+    await expect(phone, type="state", state="turned_away")
+    update = (await expect(console, type="appointment"))["appointment"]
+    assert (update["state"], update["second_device"]) == ("in_meeting", False)
+    await expect(official, type="state", state="in_meeting")
+    await nothing(laptop, phone)
+    await send(laptop, {"type": "chat", "text": "Še vedno tu."})
+    await expect(laptop, type="chat")
+    await nothing(phone)
+    assert await status_of(appointment) == Status.IN_MEETING
+
+
+async def test_a_second_device_that_leaves_withdraws_its_request(sockets, booked, ana):
+    appointment, _ = booked
+    laptop, official, phone = await second_device_knocks(sockets, booked, ana)
+    await phone.disconnect()
+    update = await expect(official, type="state", state="in_meeting")
+    assert update["appointment"]["second_device"] is False
+    await forbidden(official, {"type": "admit"}, code="wrong_state")
+    await nothing(laptop)
+
+
+async def test_the_end_closes_a_waiting_second_device_too(sockets, booked, ana):
+    laptop, official, phone = await second_device_knocks(sockets, booked, ana)
+    await send(official, {"type": "end"})
+    for citizen in (laptop, phone):
+        await expect(citizen, type="state", state="ended")
+        await expect_close(citizen, 4410)
+
+
+async def test_a_browser_without_the_cookie_gets_one_on_the_handshake(sockets, booked):
+    """Each new browser gets its secret: a new device, even with a cookie not of our making."""
+    for headers in (ORIGIN, ORIGIN + [(b"cookie", b"okence_device=guessed")]):
+        citizen = sockets.socket(f"/ws/sestanek/{booked[1]}/", headers)
+        await citizen.send_input({"type": "websocket.connect"})
+        accept = await citizen.receive_output(timeout=TIMEOUT)
+        assert accept["type"] == "websocket.accept"
+        ((name, value),) = accept["headers"]
+        assert name == b"set-cookie"
+        cookie = value.decode()
+        assert cookie.startswith("okence_device=") and "guessed" not in cookie
+        for attribute in ("HttpOnly", f"Path=/ws/sestanek/{booked[1]}/", "SameSite=Strict"):
+            assert attribute in cookie
+    known = sockets.socket(
+        f"/ws/sestanek/{booked[1]}/", ORIGIN + [(b"cookie", f"okence_device={LAPTOP}".encode())]
+    )
+    await known.send_input({"type": "websocket.connect"})
+    assert "headers" not in await known.receive_output(timeout=TIMEOUT)
 
 
 async def test_an_official_reload_is_announced_to_the_citizen(sockets, booked, ana):
