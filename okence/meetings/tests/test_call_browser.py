@@ -320,11 +320,18 @@ def test_a_second_device_waits_until_the_official_admits_it_in_place_of_the_firs
     expect(request).to_be_visible(timeout=STATE)
     expect(request).to_contain_text("z druge naprave")
     expect(state_of(laptop)).to_have_attribute("data-state", "call")  # not pushed out
+    console = official.context.new_page()
+    console.goto(people.server.url + reverse("meetings:console"))
+    row = console.locator(f'tr[data-appointment="{appointment.public_id}"]')
+    expect(row.get_by_text("druga naprava se želi pridružiti")).to_be_visible(timeout=STATE)
+    expect(row.locator("[data-admit]")).to_be_visible()
 
     request.get_by_role("button", name="Sprejmi drugo napravo").click()
     expect(state_of(phone)).to_have_attribute("data-state", "call", timeout=STATE)
     expect(state_of(laptop)).to_have_attribute("data-state", "replaced", timeout=STATE)
     expect(request).to_be_hidden()
+    expect(row.get_by_text("druga naprava se želi pridružiti")).to_be_hidden(timeout=STATE)
+    expect(row.locator("[data-admit]")).to_be_hidden()
     media_flows(phone, "citizen")
     media_flows(official, "official")
     end_meeting(official, phone)
