@@ -10,11 +10,12 @@ relationships of OOXML, every XML part of ODF); of other XML parts only the prol
 would stand, and of other members their first bytes, to see what they really are.
 """
 
+import contextlib
 import io
+import re
 import zipfile
+from xml.parsers import expat
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,14 @@ ODF_SCRIPT_ELEMENTS = {"event-listener", "execute-macro", "script"}
 ODF_OBJECT_ELEMENTS = {"object-ole", "applet", "plugin"}
 ODF_SCRIPT_LINKS = ("vnd.sun.star.script:", "macro:")
 ODF_SCRIPT_FOLDERS = ("basic/", "scripts/")
+# What a tag above must contain, in lower case; a character reference (&#...;) could spell any
+# of it. Parts without any of it are parsed without a look at each element.
+ODF_SUSPECTS = (b"listener", b"execute-macro", b"object-ole", b"applet", b"plugin", b"macro:")
+ODF_SUSPECTS += (b"basic/", b"oleobject", b"&#")
+# "script" alone is in every namespace declaration: an element name ends in a space, > or /.
+ODF_SUSPECT_SCRIPT = re.compile(rb"[:<]script[\s>/]|star\.script|scripts/")
+SUSPECT_OVERLAP = 32
+PLAIN_ENCODINGS = {b"utf-8", b"utf8", b"us-ascii", b"ascii", b"iso-8859-1", b"latin-1", b"latin1"}
 ODF_MIMETYPES = {
     "odt": "application/vnd.oasis.opendocument.text",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
@@ -66,6 +75,43 @@ def _objects(detail: str) -> Refused:
 
 class _Stop(Exception):
     """The prolog is read: the rest of the part need not be."""
+
+
+class _DTD(Exception):
+    """A document type declaration: no office part has one; entity bombs need one."""
+
+
+def _refuse_dtd(*args):
+    raise _DTD
+
+
+def _odf_suspect(window: bytes) -> bool:
+    window = window.lower()
+    if any(suspect in window for suspect in ODF_SUSPECTS):
+        return True
+    return b"script" in window and ODF_SUSPECT_SCRIPT.search(window) is not None
+
+
+def _plain(start: bytes) -> bool:
+    """Whether a part is in an encoding where the suspects are written as they are (UTF-8 and
+    the like; not UTF-16 or EBCDIC)."""
+    start = start.removeprefix(b"\xef\xbb\xbf")
+    declared = re.match(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)", start)
+    encoding = declared[1].lower() if declared else b"utf-8"
+    return start.startswith(b"<") and b"\x00" not in start[:4] and encoding in PLAIN_ENCODINGS
+
+
+def _stop(*args):
+    raise _Stop
+
+
+def _parser(on_start):
+    """An expat parser that refuses DTDs and calls ``on_start`` (or stops) at each element."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.ExternalEntityRefHandler = _refuse_dtd
+    parser.StartElementHandler = on_start or _stop
+    return parser
 
 
 def _local(name: str) -> str:
@@ -153,42 +199,61 @@ class _Inspection:
             raise too_complex("unpacked more than the limit")
         return data
 
-    def parse(self, archive, info, on_start=None) -> None:
-        """Stream one XML part through a parser that refuses DTDs and entities, calling
-        ``on_start`` with each element's local name and attributes; without it, stop once the
-        root element opens (the prolog, where a DTD would stand, is then read)."""
-
-        class Target:
-            def start(self, tag, attrib):
-                if on_start is None:
-                    raise _Stop
-                on_start(_local(tag), {_local(key): value for key, value in attrib.items()})
-
-            def end(self, tag):
-                pass
-
-            def data(self, data):
-                pass
-
-            def close(self):
-                pass
-
-        parser = DefusedXMLParser(target=Target(), forbid_dtd=True)
-        read = 0
+    @contextlib.contextmanager
+    def _reading_xml(self, info):
         try:
-            with archive.open(info) as member:
-                while chunk := self.read(member, READ_CHUNK):
-                    parser.feed(chunk)
-                    read += len(chunk)
-                    if on_start is None and read >= PROLOG_BYTES:
-                        raise damaged(self.kind, f"no root element in {info.filename}")
-                parser.close()
+            yield
         except _Stop:
             pass
-        except DefusedXmlException as error:
-            raise damaged(self.kind, f"{type(error).__name__} in {info.filename}") from error
-        except ParseError as error:
+        except _DTD as error:
+            raise damaged(self.kind, f"DTD in {info.filename}") from error
+        except expat.ExpatError as error:
             raise damaged(self.kind, f"{info.filename} is not XML") from error
+
+    def parse(self, archive, info, on_start=None) -> None:
+        """Stream one XML part through expat, refusing any DTD (where entity bombs and external
+        entities start), and give each element's local name and attributes to ``on_start``;
+        without it, stop once the root element opens: the prolog, where a DTD stands, is read."""
+
+        def start(tag, attributes):
+            if on_start is None:
+                raise _Stop
+            on_start(_local(tag), {_local(key): value for key, value in attributes.items()})
+
+        parser = _parser(start)
+        read = 0
+        with self._reading_xml(info), archive.open(info) as member:
+            while chunk := self.read(member, READ_CHUNK):
+                parser.Parse(chunk, False)
+                read += len(chunk)
+                if on_start is None and read >= PROLOG_BYTES:
+                    raise damaged(self.kind, f"no root element in {info.filename}")
+            parser.Parse(b"", True)
+
+    def suspected(self, archive, info, suspect) -> bool:
+        """Whether ``suspect`` finds something in a part, read once: its prolog is parsed (a
+        DTD refused), the rest only searched. A part in an encoding where the searched bytes
+        could be written otherwise (UTF-16) is suspect as such. Parsing every element of a
+        large part with Python called for each costs seconds; a search, a fraction of that."""
+        parser = _parser(None)
+        in_prolog, tail, read = True, b"", 0
+        with archive.open(info) as member:
+            while chunk := self.read(member, READ_CHUNK):
+                if (read == 0 and not _plain(chunk)) or suspect(tail + chunk):
+                    return True
+                if in_prolog:
+                    with self._reading_xml(info):
+                        try:
+                            parser.Parse(chunk, False)
+                        except _Stop:  # the root element opened
+                            in_prolog = False
+                tail, read = chunk[-SUSPECT_OVERLAP:], read + len(chunk)
+                if in_prolog and read >= PROLOG_BYTES:
+                    raise damaged(self.kind, f"no root element in {info.filename}")
+        if in_prolog:
+            with self._reading_xml(info):
+                parser.Parse(b"", True)
+        return False
 
     def package(self, archive: zipfile.ZipFile, depth: int) -> None:
         infos = archive.infolist()
@@ -207,7 +272,8 @@ class _Inspection:
                     self.parse(archive, info)
         else:
             for info in xml:
-                self.parse(archive, info, _odf_content)
+                if self.suspected(archive, info, _odf_suspect):
+                    self.parse(archive, info, _odf_content)
         for info in infos:
             if info.is_dir() or _is_xml(info):
                 continue

@@ -484,9 +484,17 @@ def odf(
     body: str = "<text:p>Vloga</text:p>",
     manifest: list[tuple[str, str]] = (),
     extra: list[tuple[str, bytes | str]] = (),
+    encoding: str = "",
 ) -> bytes:
-    """An ODF package; ``scripts`` goes in office:event-listeners, ``manifest`` adds entries."""
+    """An ODF package; ``scripts`` goes in office:event-listeners, ``manifest`` adds entries,
+    ``encoding`` is declared in content.xml and used to write it."""
     listeners = f"<office:event-listeners>{scripts}</office:event-listeners>" if scripts else ""
+    content = (
+        (f'<?xml version="1.0" encoding="{encoding}"?>' if encoding else "")
+        + f"<office:document-content {ODF_NAMESPACES}><office:scripts>{listeners}"
+        f"</office:scripts><office:body><office:text>{body}</office:text></office:body>"
+        "</office:document-content>"
+    )
     entries = "".join(
         f'<manifest:file-entry manifest:full-path="{path}" manifest:media-type="{kind}"/>'
         for path, kind in [("/", mimetype), *manifest]
@@ -499,13 +507,7 @@ def odf(
                 '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:'
                 f'manifest:1.0">{entries}</manifest:manifest>',
             ),
-            (
-                "content.xml",
-                f"<office:document-content {ODF_NAMESPACES}><office:scripts>"
-                f"{listeners}"
-                f"</office:scripts><office:body><office:text>{body}</office:text></office:body>"
-                "</office:document-content>",
-            ),
+            ("content.xml", content.encode(encoding) if encoding else content),
             *extra,
         ]
     )
@@ -527,6 +529,17 @@ def test_the_odt_with_a_starbasic_module_run_on_opening_is_refused(tmp_path):
     refused = refusal(tmp_path, data, "prošnja.odt")
     assert str(refused.message) == MACROS
     assert refused.detail == "macros in Basic/Standard/Module1.xml"
+
+
+def odf_with_link_at(offset: int) -> bytes:
+    """An ODT whose content.xml has a macro link starting at ``offset``."""
+    link = '<text:a xlink:href="vnd.sun.star.script:x"/>'
+    content = odf(body=f"<text:p>{{}}</text:p>{link}")
+    # The content part as odf() writes it, to measure where the link starts.
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        written = archive.read("content.xml")
+    start = written.index(b"vnd.sun") - len("{}")
+    return odf(body=f"<text:p>{'x' * (offset - start)}</text:p>{link}")
 
 
 @pytest.mark.parametrize(
@@ -554,6 +567,17 @@ def test_the_odt_with_a_starbasic_module_run_on_opening_is_refused(tmp_path):
             lambda: odf(manifest=[("/scripts/python/run.py", "application/binary")]),
             "script in manifest /scripts/python/run.py",
         ),
+        # Spelled so that no search of the bytes finds it: parsed, not searched.
+        (
+            lambda: odf(body='<text:a xlink:href="&#118;nd.sun.star.script:x?language=Basic"/>'),
+            "script link vnd.sun.star.script:x?language=basic",
+        ),
+        (lambda: odf(scripts=RUN_ON_OPEN, encoding="UTF-16"), "script element event-listener"),
+        # The link's scheme across the boundary of two chunks read.
+        (
+            lambda: odf_with_link_at(64 * 1024 - len("vnd.sun.star.scr")),
+            "script link vnd.sun.star.script:x",
+        ),
         # The same in a spreadsheet, and in its styles (headers and master pages).
         (
             lambda: odf(
@@ -569,7 +593,16 @@ def test_the_odt_with_a_starbasic_module_run_on_opening_is_refused(tmp_path):
             "script element event-listener",
         ),
     ],
-    ids=["shared macro", "macro link", "macro field", "script manifest", "ods styles"],
+    ids=[
+        "shared macro",
+        "macro link",
+        "macro field",
+        "script manifest",
+        "ods styles",
+        "character references",
+        "utf-16",
+        "across chunks",
+    ],
 )
 def test_odf_scripts_by_any_route_are_refused(tmp_path, data, detail):
     content = data()
@@ -737,7 +770,7 @@ LAUGHS = (
 def test_xml_with_a_dtd_in_an_office_file_is_refused(tmp_path, make, name, kind):
     refused = refusal(tmp_path, make(), name)
     assert str(refused.message) == damaged(kind)
-    assert refused.detail.startswith("DTDForbidden in ")
+    assert refused.detail.startswith("DTD in ")
 
 
 def declared_size(data: bytes, member: str, size: int) -> bytes:
