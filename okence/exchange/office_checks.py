@@ -5,9 +5,11 @@ is not plain XML (a DTD, which is how entity-expansion bombs start).
 
 The work is bounded before any member is read, from the archive's central directory (member
 count, declared unpacked size, compression ratio), and while reading, by the bytes actually
-unpacked. Only the parts that say what the document does are read whole (the content types and
-relationships of OOXML, every XML part of ODF); of other XML parts only the prolog, where a DTD
-would stand, and of other members their first bytes, to see what they really are.
+unpacked. Only the parts that say what the document does are read whole: the content types and
+relationships of OOXML, parsed; every XML part of ODF, searched for what a script or object tag
+must contain and parsed where the search finds it. Of other XML parts only the prolog is read,
+where a DTD would stand, and of other members their first bytes, to see what they really are.
+XML goes through expat with every DTD refused: office parts have none, entity bombs need one.
 """
 
 import contextlib
@@ -22,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from okence.exchange.refusals import Refused, damaged, macros, too_complex
 
 MAX_MEMBERS = 5_000
-# Deflated XML rarely packs tighter than 30:1; zip bombs pack 1000:1 and more. Small members are
-# exempt: a part of a few kilobytes of repeated markup may pack tighter and costs nothing.
+# Office XML packs 5-30:1; a deflate bomb packs ~1000:1 (Apache POI refuses at 100:1 too). Small
+# members are exempt: a few kilobytes of repeated markup may pack tighter and cost nothing.
 MAX_RATIO = 100
 RATIO_FLOOR_BYTES = 1024 * 1024
 # A DTD stands before the root element, which real documents open within the first kilobytes.
@@ -38,8 +40,13 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 # carry. Substrings of content types also catch the macro-enabled main parts (.docm, .xlsm).
 MACRO_CONTENT_TYPES = ("vbaproject", "macroenabled", "macrosheet")
 OBJECT_CONTENT_TYPES = ("activex", "oleobject")
-MACRO_RELATIONSHIPS = {"vbaproject", "vbaprojectsignature", "wordvbadata", "xlmacrosheet"}
-MACRO_RELATIONSHIPS |= {"xlintlmacrosheet"}
+MACRO_RELATIONSHIPS = {
+    "vbaproject",
+    "vbaprojectsignature",
+    "wordvbadata",
+    "xlmacrosheet",
+    "xlintlmacrosheet",
+}
 OBJECT_RELATIONSHIPS = {"oleobject", "control", "activexcontrolbinary"}
 OOXML_MAIN_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 
@@ -259,21 +266,23 @@ class _Inspection:
         infos = archive.infolist()
         _check_names([info.filename for info in infos])
         xml = [info for info in infos if _is_xml(info)]
-        if any(info.filename == "[Content_Types].xml" for info in infos):
-            # Content types and relationships first: they name a part whatever it is called.
+        # OPC part names are case-insensitive. A package may pretend to be both kinds: then it
+        # is checked as both.
+        content_types = [info for info in xml if info.filename.lower() == "[content_types].xml"]
+        odf = not content_types or any(info.filename == "mimetype" for info in infos)
+        # Content types and relationships first: they name a part whatever it is called.
+        declarations = {info.filename: _ooxml_content_type for info in content_types}
+        if content_types:
             for info in xml:
-                name = info.filename.lower()
-                if name == "[content_types].xml":
-                    self.parse(archive, info, _ooxml_content_type)
-                elif name.endswith(".rels"):
-                    self.parse(archive, info, _ooxml_relationship)
-            for info in xml:
-                if info.filename != "[Content_Types].xml" and not info.filename.endswith(".rels"):
-                    self.parse(archive, info)
-        else:
-            for info in xml:
-                if self.suspected(archive, info, _odf_suspect):
-                    self.parse(archive, info, _odf_content)
+                if info.filename.lower().endswith(".rels"):
+                    declarations[info.filename] = _ooxml_relationship
+        for info in sorted(xml, key=lambda info: info.filename not in declarations):
+            if info.filename in declarations:
+                self.parse(archive, info, declarations[info.filename])
+            elif not odf:
+                self.parse(archive, info)  # the prolog only
+            elif self.suspected(archive, info, _odf_suspect):
+                self.parse(archive, info, _odf_content)
         for info in infos:
             if info.is_dir() or _is_xml(info):
                 continue

@@ -612,6 +612,15 @@ def test_odf_scripts_by_any_route_are_refused(tmp_path, data, detail):
     assert refused.detail == detail
 
 
+def test_an_odt_posing_as_ooxml_too_is_still_checked_as_odf(tmp_path):
+    """An OOXML content-types part in an ODT must not turn the ODF checks off."""
+    content_types = '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+    data = odf(scripts=RUN_ON_OPEN, extra=[("[Content_Types].xml", content_types)])
+    refused = refusal(tmp_path, data, "prošnja.odt")
+    assert str(refused.message) == MACROS
+    assert refused.detail == "script element event-listener"
+
+
 def test_an_odt_with_an_ole_object_is_refused(tmp_path):
     data = odf(body='<draw:frame><draw:object-ole xlink:href="./Object 1"/></draw:frame>')
     refused = refusal(tmp_path, data, "prošnja.odt")
