@@ -1117,3 +1117,12 @@ def test_a_pdf_stream_that_unpacks_past_the_limit_is_refused(tmp_path, settings)
     refused = refusal(tmp_path, data, "vloga.pdf")
     assert str(refused.message) == TOO_COMPLEX
     assert refused.detail.startswith("pypdf limit: Limit reached while decompressing")
+
+
+def test_a_jpeg_declaring_more_pixels_than_allowed_is_refused_before_decoding(tmp_path):
+    """The pixel limit holds for JPEG too: its size is read from the frame header."""
+    data = bytearray(image_bytes("JPEG", (16, 16)))
+    frame = data.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    struct.pack_into(">HH", data, frame + 5, 8_000, 8_000)  # 64 MP, under Pillow's own limit
+    refused = refusal(tmp_path, bytes(data), "osebna.jpg")
+    assert refused.detail == "too many pixels"
