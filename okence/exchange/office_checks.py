@@ -1,14 +1,14 @@
 """Office documents (DOCX, XLSX, ODT, ODS) are ZIP archives of XML parts. One is refused when
 unpacking it would cost more than a check may spend, when it carries macros or embedded programs
-(VBA, Excel 4.0 macro sheets, StarBasic, scripts, OLE objects, ActiveX controls), or when a part
-is not plain XML (a DTD, which is how entity-expansion bombs start).
+(VBA, Excel 4.0 macro sheets, StarBasic, scripts, DDE fields and links, OLE objects, ActiveX
+controls), or when a part is not plain XML (a DTD, which is how entity-expansion bombs start).
 
 The work is bounded before any member is read, from the archive's central directory (member
 count, declared unpacked size, compression ratio), and while reading, by the bytes actually
 unpacked. Only the parts that say what the document does are read whole: the content types and
-relationships of OOXML, parsed; every XML part of ODF, searched for what a script or object tag
-must contain and parsed where the search finds it. Of other XML parts only the prolog is read,
-where a DTD would stand, and of other members their first bytes, to see what they really are.
+relationships of OOXML, parsed; other XML parts, searched for what a script, field or object tag
+must contain and parsed where the search finds it (or else only to the end of the prolog, where a
+DTD would stand); of other members their first bytes, to see what they really are.
 XML goes through expat with every DTD refused: office parts have none, entity bombs need one.
 """
 
@@ -49,6 +49,10 @@ MACRO_RELATIONSHIPS = {
 }
 OBJECT_RELATIONSHIPS = {"oleobject", "control", "activexcontrolbinary"}
 OOXML_MAIN_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+# Other OOXML parts are parsed only when they hold fields or DDE links (element names are
+# written as they are); the rest only to their prolog.
+OOXML_SUSPECTS = (b"instrtext", b"fldsimple", b"ddelink")
+DDE_FIELD = re.compile(r"\s*dde(auto)?\b", re.IGNORECASE)
 
 # ODF: elements that bind scripts to events or run them, elements that embed programs, and the
 # link schemes that call a macro when followed.
@@ -172,6 +176,52 @@ def _ooxml_relationship(name: str, attributes: dict) -> None:
         raise _objects(f"relationship {kind} to {attributes.get('target')}")
 
 
+def _ooxml_suspect(window: bytes) -> bool:
+    window = window.lower()
+    return any(suspect in window for suspect in OOXML_SUSPECTS)
+
+
+class _Fields:
+    """The field codes of a Word part (a fldSimple's instruction, or the text of instrText runs
+    between a fldChar begin and its separate or end, however many runs it is split into), and
+    Excel's DDE links: DDE and DDEAUTO fields start a program when the document opens."""
+
+    def __init__(self):
+        self.codes: list[str | None] = []  # open fields; None once past their code
+        self.in_code = False
+
+    def start(self, name: str, attributes: dict) -> None:
+        if name == "ddelink":
+            raise macros(f"DDE link to {attributes.get('ddeservice')}")
+        if name == "fldsimple":
+            _check_field(attributes.get("instr", ""))
+        elif name == "instrtext":
+            self.in_code = True
+        elif name == "fldchar":
+            kind = attributes.get("fldchartype")
+            if kind == "begin":
+                self.codes.append("")
+            elif kind in ("separate", "end") and self.codes:
+                _check_field(self.codes[-1] or "")
+                if kind == "end":
+                    self.codes.pop()
+                else:
+                    self.codes[-1] = None
+
+    def end(self, name: str) -> None:
+        if name == "instrtext":
+            self.in_code = False
+
+    def data(self, text: str) -> None:
+        if self.in_code and self.codes and self.codes[-1] is not None:
+            self.codes[-1] += text
+
+
+def _check_field(code: str) -> None:
+    if DDE_FIELD.match(code):
+        raise macros(f"DDE field {code.strip()[:60]}")
+
+
 def _odf_content(name: str, attributes: dict) -> None:
     if name in ODF_SCRIPT_ELEMENTS:
         raise macros(f"script element {name}")
@@ -217,10 +267,11 @@ class _Inspection:
         except expat.ExpatError as error:
             raise damaged(self.kind, f"{info.filename} is not XML") from error
 
-    def parse(self, archive, info, on_start=None) -> None:
+    def parse(self, archive, info, on_start=None, on_end=None, on_data=None) -> None:
         """Stream one XML part through expat, refusing any DTD (where entity bombs and external
-        entities start), and give each element's local name and attributes to ``on_start``;
-        without it, stop once the root element opens: the prolog, where a DTD stands, is read."""
+        entities start), and give each element's local name and attributes to ``on_start``
+        (its local name to ``on_end``, text to ``on_data``); without ``on_start``, stop once
+        the root element opens: the prolog, where a DTD stands, is read."""
 
         def start(tag, attributes):
             if on_start is None:
@@ -228,6 +279,10 @@ class _Inspection:
             on_start(_local(tag), {_local(key): value for key, value in attributes.items()})
 
         parser = _parser(start)
+        if on_end:
+            parser.EndElementHandler = lambda tag: on_end(_local(tag))
+        if on_data:
+            parser.CharacterDataHandler = on_data
         read = 0
         with self._reading_xml(info), archive.open(info) as member:
             while chunk := self.read(member, READ_CHUNK):
@@ -280,7 +335,9 @@ class _Inspection:
             if info.filename in declarations:
                 self.parse(archive, info, declarations[info.filename])
             elif not odf:
-                self.parse(archive, info)  # the prolog only
+                if self.suspected(archive, info, _ooxml_suspect):
+                    fields = _Fields()
+                    self.parse(archive, info, fields.start, fields.end, fields.data)
             elif self.suspected(archive, info, _odf_suspect):
                 self.parse(archive, info, _odf_content)
         for info in infos:

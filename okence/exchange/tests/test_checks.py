@@ -703,6 +703,61 @@ def test_docx_macros_and_objects_by_any_route_are_refused(tmp_path, data, messag
     assert refused.detail.startswith(detail)
 
 
+def word_with(paragraph: str) -> bytes:
+    body = f'<w:document xmlns:w="{WORD}"><w:body><w:p>{paragraph}</w:p></w:body></w:document>'
+    return ooxml_bytes("word/document.xml", WORD_MAIN, body)
+
+
+def field(*codes: str) -> str:
+    """A complex field whose code is split over runs, as Word writes it (and attackers split
+    it, so that no search finds "DDEAUTO")."""
+    runs = "".join(
+        code if code.startswith("<") else f"<w:r><w:instrText>{code}</w:instrText></w:r>"
+        for code in codes  # a code that is markup is a field nested in this one
+    )
+    return (
+        f'<w:r><w:fldChar w:fldCharType="begin"/></w:r>{runs}'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "detail"),
+    [
+        (field(" DD", 'EAUTO c:\\Windows\\System32\\cmd.exe "/k calc"'), "DDE field DDEAUTO"),
+        (field(" QUOTE ", field('DDE cmd "/c calc"')), "DDE field DDE cmd"),
+        ("<w:fldSimple w:instr=' &#68;DEAUTO cmd \"/c calc\"'/>", "DDE field DDEAUTO cmd"),
+    ],
+    ids=["split over runs", "nested", "simple field"],
+)
+def test_a_docx_with_a_dde_field_is_refused(tmp_path, paragraph, detail):
+    refused = refusal(tmp_path, word_with(paragraph), "pooblastilo.docx")
+    assert str(refused.message) == MACROS
+    assert refused.detail.startswith(detail)
+
+
+def test_an_xlsx_with_a_dde_link_is_refused(tmp_path):
+    link = "xl/externalLinks/externalLink1.xml"
+    data = workbook(
+        extra=[
+            (
+                link,
+                '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                '<ddeLink ddeService="cmd" ddeTopic="/c calc"/></externalLink>',
+            )
+        ]
+    )
+    refused = refusal(tmp_path, data, "izračun.xlsx")
+    assert str(refused.message) == MACROS
+    assert refused.detail == "DDE link to cmd"
+
+
+def test_a_docx_with_ordinary_fields_is_accepted(tmp_path):
+    paragraph = field(" PAGE ") + field(" TOC \\o ") + "<w:fldSimple w:instr=' DATE '/>"
+    assert verify(tmp_path, word_with(paragraph), "pooblastilo.docx")
+
+
 @pytest.mark.parametrize("name", ["xl/macrosheets/sheet1.xml", "xl/worksheets/sheet2.xml"])
 def test_an_xlsx_with_an_excel_4_macro_sheet_is_refused(tmp_path, name):
     data = workbook(
