@@ -48,6 +48,10 @@ MACRO_RELATIONSHIPS = {
     "xlintlmacrosheet",
 }
 OBJECT_RELATIONSHIPS = {"oleobject", "control", "activexcontrolbinary"}
+# Parts Word fetches when the document opens: from a server, a template may bring macros
+# ("remote template injection") and a UNC path gives the reader's Windows password hash away.
+FETCHED_RELATIONSHIPS = {"attachedtemplate", "frame", "subdocument"}
+REMOTE_TARGET = re.compile(r"\s*([a-z][a-z0-9+.-]*://(?!/)|\\\\|//)", re.IGNORECASE)
 OOXML_MAIN_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 # Other OOXML parts are parsed only when they hold fields or DDE links (element names are
 # written as they are); the rest only to their prolog.
@@ -174,6 +178,15 @@ def _ooxml_relationship(name: str, attributes: dict) -> None:
         raise macros(f"relationship {kind} to {attributes.get('target')}")
     if kind in OBJECT_RELATIONSHIPS:
         raise _objects(f"relationship {kind} to {attributes.get('target')}")
+    target = attributes.get("target", "")
+    if kind in FETCHED_RELATIONSHIPS and REMOTE_TARGET.match(target):
+        raise Refused(
+            _(
+                "Documents that fetch templates or parts from the internet when opened are not "
+                "accepted; please save the document without the link, or as PDF."
+            ),
+            f"relationship {kind} to {target}",
+        )
 
 
 def _ooxml_suspect(window: bytes) -> bool:

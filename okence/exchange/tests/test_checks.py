@@ -703,6 +703,41 @@ def test_docx_macros_and_objects_by_any_route_are_refused(tmp_path, data, messag
     assert refused.detail.startswith(detail)
 
 
+FETCHES = (
+    "Documents that fetch templates or parts from the internet when opened are not accepted; "
+    "please save the document without the link, or as PDF."
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "target", "refused"),
+    [
+        ("attachedTemplate", "https://evil.example/predloga.dotm", True),
+        ("attachedTemplate", "\\\\evil.example\\share\\predloga.dotm", True),
+        ("frame", "file://evil.example/share/okvir.docx", True),
+        ("subDocument", "//evil.example/share/del.docx", True),
+        # Documents made from a template on the author's own computer name it like this.
+        ("attachedTemplate", "file:///C:/Users/Rajko/Predloge/vloga.dotx", False),
+        ("attachedTemplate", "C:\\Users\\Rajko\\Predloge\\vloga.dotx", False),
+    ],
+)
+def test_a_docx_that_fetches_a_template_or_part_from_a_server_is_refused(
+    tmp_path, kind, target, refused
+):
+    relationship = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{OFFICE_RELATIONSHIPS}{kind}" Target="{target}" '
+        'TargetMode="External"/></Relationships>'
+    )
+    data = word(extra=[("word/_rels/settings.xml.rels", relationship)])
+    if refused:
+        refusal_ = refusal(tmp_path, data, "pooblastilo.docx")
+        assert str(refusal_.message) == FETCHES
+        assert refusal_.detail == f"relationship {kind.lower()} to {target}"
+    else:
+        assert verify(tmp_path, data, "pooblastilo.docx")
+
+
 def word_with(paragraph: str) -> bytes:
     body = f'<w:document xmlns:w="{WORD}"><w:body><w:p>{paragraph}</w:p></w:body></w:document>'
     return ooxml_bytes("word/document.xml", WORD_MAIN, body)
@@ -1181,3 +1216,14 @@ def test_a_jpeg_declaring_more_pixels_than_allowed_is_refused_before_decoding(tm
     struct.pack_into(">HH", data, frame + 5, 8_000, 8_000)  # 64 MP, under Pillow's own limit
     refused = refusal(tmp_path, bytes(data), "osebna.jpg")
     assert refused.detail == "too many pixels"
+
+
+def test_the_refusals_of_active_content_read_in_slovenian(tmp_path):
+    """Slovenian is the default language: the new refusals are translated."""
+    with translation.override("sl"):
+        macros = refusal(tmp_path, odf(scripts=RUN_ON_OPEN), "prošnja.odt")
+        script = refusal(tmp_path, pdf_with(open_action(action("/JavaScript", JS=JS))), "a.pdf")
+        bomb = refusal(tmp_path, declared_size(word(), "word/document.xml", 2**32 - 16), "a.docx")
+        assert str(macros.message) == "Dokumenti z makri niso dovoljeni."
+        assert str(script.message).startswith("Datoteke PDF s skriptami ali samodejnimi dejanji")
+        assert str(bomb.message).startswith("Datoteka je prevelika ali preveč zapletena")
