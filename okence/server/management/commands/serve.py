@@ -9,6 +9,7 @@ Signals belong to uvicorn: SIGINT and SIGTERM make it close connections graceful
 consumer is told to stop and finishes the jobs it is running (up to ``SHUTDOWN_TIMEOUT``).
 """
 
+import os
 import signal
 import threading
 
@@ -23,6 +24,27 @@ SHUTDOWN_TIMEOUT = 20  # seconds the consumer's running jobs get to finish on ex
 
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def server_config(app, host: str, port: int) -> uvicorn.Config:
+    """uvicorn as ``serve`` runs it (the tests of the logs run it so too)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="off",
+        # Logging as configured in settings.LOGGING, where tokens and addresses are redacted.
+        log_config=None,
+    )
+
+
+def forget_process_metrics() -> None:
+    """In prometheus-client's multiprocess mode, this process's live gauges (open WebSockets)
+    stop counting once it is gone."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(os.getpid())
 
 
 class Command(BaseCommand):
@@ -44,16 +66,7 @@ class Command(BaseCommand):
             # again; the default SIGTERM action would end the process before the consumer stops.
             previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
         consumer = None if no_worker else self.start_consumer()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                ASGI_APP,
-                host=host,
-                port=port,
-                lifespan="off",
-                # Logging as configured in settings.LOGGING, where tokens are redacted.
-                log_config=None,
-            )
-        )
+        server = uvicorn.Server(server_config(ASGI_APP, host, port))
         try:
             server.run()  # returns after a graceful shutdown; exits if it cannot bind
         except KeyboardInterrupt:
@@ -63,6 +76,7 @@ class Command(BaseCommand):
                 self.stderr.write("Stopping background jobs...")
                 consumer.stop(graceful=True)
                 consumer.huey.notify_interrupted_tasks()
+            forget_process_metrics()
             if previous_sigterm is not None:
                 signal.signal(signal.SIGTERM, previous_sigterm)
 
