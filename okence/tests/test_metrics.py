@@ -1,11 +1,13 @@
 """/metrics: only with the token; requests, bookings, e-mail, sockets, meetings, uploads."""
 
 import datetime
+import http.client
 import os
 import subprocess
 import sys
 
 import pytest
+from channels.db import database_sync_to_async
 from channels.testing import HttpCommunicator, WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.utils import timezone
@@ -123,9 +125,7 @@ def test_failed_deliveries_are_counted(settings):
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_the_queue_and_meetings_in_progress_are_read_from_the_database(ana):
-    from asgiref.sync import sync_to_async
-
-    @sync_to_async
+    @database_sync_to_async
     def fill():
         now = timezone.now()
         for status in ("pending", "pending", "failed", "sent"):
@@ -149,11 +149,9 @@ async def test_the_queue_and_meetings_in_progress_are_read_from_the_database(ana
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_websocket_connections_are_counted_by_kind_while_open(ana):
-    from asgiref.sync import sync_to_async
-
     from okence.asgi import application
 
-    _, token = await sync_to_async(make_appointment)(ana)
+    _, token = await database_sync_to_async(make_appointment)(ana)
     citizens = value("okence_websocket_connections", kind="citizen")
     socket = WebsocketCommunicator(
         application, f"/ws/sestanek/{token}/", headers=[*HOST, (b"origin", b"http://127.0.0.1")]
@@ -165,11 +163,8 @@ async def test_websocket_connections_are_counted_by_kind_while_open(ana):
     assert value("okence_websocket_connections", kind="citizen") == citizens
 
 
-@pytest.mark.asyncio
-@pytest.mark.django_db(transaction=True)
-async def test_the_bytes_of_stored_uploads_are_counted(ana, settings, tmp_path):
-    from asgiref.sync import sync_to_async
-
+def test_the_bytes_of_stored_uploads_are_counted(served, ana, settings, tmp_path):
+    """Over real HTTP: the upload app streams the body from uvicorn."""
     from okence.exchange.tests.conftest import pdf_bytes
 
     settings.STORAGES = settings.STORAGES | {
@@ -178,27 +173,27 @@ async def test_the_bytes_of_stored_uploads_are_counted(ana, settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path)},
         }
     }
-
-    @sync_to_async
-    def meeting():
-        appointment, token = make_appointment(ana, status=Status.IN_MEETING)
-        exchange.create_folder(appointment, ana, timezone.now())
-        return token
-
-    token = await meeting()
+    appointment, token = make_appointment(ana, status=Status.IN_MEETING)
+    exchange.create_folder(appointment, ana, timezone.now())
     data = pdf_bytes()
     before = value("okence_upload_bytes_total")
-    headers = [
-        (b"origin", b"http://127.0.0.1"),
-        (b"content-length", str(len(data)).encode()),
-        (b"content-type", b"application/octet-stream"),
-    ]
-    path = f"/sestanek/{token}/mapa/nalozi/"
-    response = await answer("PUT", path + "?name=a.pdf", headers, body=data)
-    assert response["status"] == 201, response["body"]
+
+    def upload(name: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+        try:
+            connection.request(
+                "PUT",
+                f"/sestanek/{token}/mapa/nalozi/?name={name}",
+                body=data,
+                headers={"Origin": served.url, "Content-Type": "application/octet-stream"},
+            )
+            return connection.getresponse().status
+        finally:
+            connection.close()
+
+    assert upload("a.pdf") == 201
     assert value("okence_upload_bytes_total") == before + len(data)
-    refused = await answer("PUT", path + "?name=b.exe", headers, body=data)
-    assert refused["status"] == 422
+    assert upload("b.exe") == 422
     assert value("okence_upload_bytes_total") == before + len(data)
 
 
