@@ -342,8 +342,9 @@ LOGGING = {
         # query with its parameters, and uvicorn.error every WebSocket frame (chat, names).
         "django.template": {"level": "INFO"},
         "django.db.backends": {"level": "INFO"},
-        "uvicorn": {"level": "INFO"},
-        "uvicorn.error": {"level": "INFO"},
-        "uvicorn.access": {"level": "INFO"},
+        # uvicorn's own configuration, when something applied it, stops them propagating.
+        "uvicorn": {"level": "INFO", "propagate": True},
+        "uvicorn.error": {"level": "INFO", "propagate": True},
+        "uvicorn.access": {"level": "INFO", "propagate": True},
     },
 }

@@ -2,11 +2,13 @@
 
 import io
 import logging
+import logging.config
 import threading
 import time
 
 import pytest
 import uvicorn
+from django.conf import settings
 from pythonjsonlogger.json import JsonFormatter
 
 from okence.logs import JSON_FORMATTER
@@ -26,22 +28,20 @@ def captured_logs():
     a StringIO."""
     import okence.asgi  # noqa: F401  (its django.setup() configures logging anew: before, not after)
 
+    # Configured afresh from the settings: another test's uvicorn may have applied its own.
+    logging.config.dictConfig(settings.LOGGING)
     handler = logging.getHandlerByName("console")
     stream = io.StringIO()
-    previous_stream = handler.setStream(stream)
-    previous_formatter, previous_level = handler.formatter, handler.level
+    handler.setStream(stream)
     handler.setFormatter(JsonFormatter(**{k: v for k, v in JSON_FORMATTER.items() if k != "()"}))
     handler.setLevel(logging.DEBUG)
-    levels = {name: logging.getLogger(name).level for name in (*DEBUG_LEVEL, CLIENT_SIDE)}
     for name in DEBUG_LEVEL:
         logging.getLogger(name).setLevel(logging.DEBUG)
+    client_level = logging.getLogger(CLIENT_SIDE).level
     logging.getLogger(CLIENT_SIDE).setLevel(logging.INFO)
     yield stream
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-    handler.setStream(previous_stream)
-    handler.setFormatter(previous_formatter)
-    handler.setLevel(previous_level)
+    logging.getLogger(CLIENT_SIDE).setLevel(client_level)
+    logging.config.dictConfig(settings.LOGGING)
 
 
 class ServedOkence:
