@@ -3,7 +3,8 @@
 WebSockets check the Origin against ALLOWED_HOSTS (a page elsewhere cannot open a socket with
 the official's cookies) and carry the Django session, so officials are known by their sign-in.
 Uploads to a shared folder are a small ASGI app of their own in front of Django, so that the
-body streams to disk as it arrives instead of being read whole first.
+body streams to disk as it arrives instead of being read whole first; their checks run in worker
+processes, started here with the server.
 """
 
 import os
@@ -18,6 +19,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from okence.exchange import inspection  # noqa: E402
 from okence.exchange import routing as exchange  # noqa: E402
 from okence.meetings import routing as meetings  # noqa: E402
 
@@ -41,3 +43,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+inspection.start()

@@ -33,10 +33,16 @@ class AsgiServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         from okence.asgi import application
+        from okence.server.http import HeadTimeLimitProtocol
 
         self.server = uvicorn.Server(
             uvicorn.Config(
-                application, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning"
+                application,
+                host="127.0.0.1",
+                port=self.port,
+                http=HeadTimeLimitProtocol,
+                lifespan="off",
+                log_level="warning",
             )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -16,6 +16,8 @@ import uvicorn
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import autodiscover_modules
 
+from okence.server.http import HeadTimeLimitProtocol
+
 ASGI_APP = "okence.asgi:application"
 WORKERS = 2
 SHUTDOWN_TIMEOUT = 20  # seconds the consumer's running jobs get to finish on exit
@@ -45,7 +47,14 @@ class Command(BaseCommand):
             previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
         consumer = None if no_worker else self.start_consumer()
         server = uvicorn.Server(
-            uvicorn.Config(ASGI_APP, host=host, port=port, lifespan="off", log_level="info")
+            uvicorn.Config(
+                ASGI_APP,
+                host=host,
+                port=port,
+                http=HeadTimeLimitProtocol,
+                lifespan="off",
+                log_level="info",
+            )
         )
         try:
             server.run()  # returns after a graceful shutdown; exits if it cannot bind
