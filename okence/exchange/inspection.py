@@ -11,6 +11,7 @@ more wait for a worker, and the wait counts against their time.
 import asyncio
 import multiprocessing
 import threading
+from concurrent.futures import Future
 
 import django
 from django.conf import settings
@@ -45,10 +46,11 @@ def _pool_of_workers() -> ProcessPool:
         return _pool
 
 
-def start() -> None:
+def start() -> Future:
     """Start the workers now, in the background (the server calls it as it loads), so that the
-    first upload does not wait seconds for one to import Django and the checks."""
-    _pool_of_workers().schedule(int)
+    first upload does not wait seconds for one to import Django and the checks. The future is
+    done once a worker has answered."""
+    return _pool_of_workers().schedule(int)
 
 
 def _settings_for_checks() -> dict:
