@@ -247,24 +247,31 @@ def add_file(
     except Refused as refusal:
         refuse(folder, visitor, name, refusal, now)
         raise
-    return store(folder, visitor, path, clean, content_type, size, sha256, now)
+    stored_name = keep(folder.appointment.public_id.hex, path)
+    return store(folder, visitor, stored_name, clean, content_type, size, sha256, now)
+
+
+def keep(prefix: str, path: str) -> str:
+    """Put a checked file into the storage under a random name (after ``prefix``/); the name.
+    No database: the upload runs it off the database thread, as a remote storage may take
+    seconds for a large file."""
+    with open(path, "rb") as content:
+        return storage().save(f"{prefix}/{secrets.token_hex(16)}", ReceivedFile(content))
 
 
 def store(
     folder: SharedFolder,
     visitor: Visitor,
-    path: str,
+    stored_name: str,
     name: str,
     content_type: str,
     size: int,
     sha256: str,
     now: datetime.datetime,
 ) -> SharedFile:
-    """Put a checked file (``name`` clean, ``content_type`` from ``inspect``) into the folder;
-    Refused (and audited) when it no longer fits."""
-    stored_name = f"{folder.appointment.public_id.hex}/{secrets.token_hex(16)}"
-    with open(path, "rb") as content:
-        stored_name = storage().save(stored_name, ReceivedFile(content))
+    """Enter a checked file, ``keep``-ed under ``stored_name``, into the folder (``name`` clean,
+    ``content_type`` from ``inspect``); Refused (and audited, the content deleted) when it no
+    longer fits."""
     try:
         with transaction.atomic():
             # Lock the folder, then check the limits again: two uploads at once cannot both fit.

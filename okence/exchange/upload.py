@@ -20,6 +20,7 @@ import json
 import tempfile
 from urllib.parse import parse_qs, urlsplit
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone, translation
@@ -141,11 +142,14 @@ class UploadApp:
                 )
                 await respond(send, 422, {"error": str(refusal.message)})
                 return
+            stored_name = await sync_to_async(services.keep, thread_sensitive=False)(
+                grant.appointment.public_id.hex, temporary.name
+            )
             try:
                 file = await database_sync_to_async(services.store)(
                     grant.folder,
                     grant.visitor,
-                    temporary.name,
+                    stored_name,
                     clean,
                     content_type,
                     size,

@@ -7,6 +7,7 @@ import socket
 import threading
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
 from okence.conftest import session_cookie
@@ -83,33 +84,80 @@ def other_meeting(marko, service, meeting):
 # --- checks that take long -----------------------------------------------------------------------
 
 
+def upload_in_background(server, meeting) -> tuple[threading.Thread, dict]:
+    """A PDF upload by the citizen of ``meeting`` in a thread; its answer lands in the dict."""
+    answers = {}
+    path = citizen_url(meeting, "upload")
+    sending = threading.Thread(
+        target=lambda: answers.update(upload=upload(server, path, pdf_bytes(), "vloga.pdf"))
+    )
+    sending.start()
+    return sending, answers
+
+
+def assert_the_other_meeting_goes_on(server, other) -> None:
+    """Its meeting socket and folder socket open, and its folder page loads."""
+    with open_socket(server.port, f"/ws/sestanek/{other.token}/") as room:
+        assert receive_hello(room)[:2] == ("hello", "citizen")
+    with open_socket(server.port, f"/ws/mapa/{other.token}/"):
+        pass  # the handshake completed
+    assert get(server, citizen_url(other, "folder")).status == 200
+
+
 def test_a_slow_check_holds_up_no_other_meeting(
     asgi_server, meeting, folder, marko, service, held_scanner
 ):
-    """While one file's check hangs (here: the virus scanner gives no verdict), another meeting's
-    sockets open and its page loads; before, the check held the one thread that every
-    database call of the process waits for."""
+    """While one file's check hangs (here: the virus scanner gives no verdict), another meeting
+    goes on; before, the check held the one thread that every database call of the process
+    waits for."""
     other = other_meeting(marko, service, meeting)
-    answers = {}
-    sending = threading.Thread(
-        target=lambda: answers.update(
-            upload=upload(asgi_server, citizen_url(meeting, "upload"), pdf_bytes(), "vloga.pdf")
-        )
-    )
-    sending.start()
+    sending, answers = upload_in_background(asgi_server, meeting)
     assert held_scanner.scanning.wait(TIMEOUT)
 
-    with open_socket(asgi_server.port, f"/ws/sestanek/{other.token}/") as room:
-        assert receive_hello(room)[:2] == ("hello", "citizen")
-    with open_socket(asgi_server.port, f"/ws/mapa/{other.token}/"):
-        pass  # the handshake completed
-    assert get(asgi_server, citizen_url(other, "folder")).status == 200
+    assert_the_other_meeting_goes_on(asgi_server, other)
     assert "upload" not in answers  # all of it while the check was still held
 
     held_scanner.release.set()
     sending.join(TIMEOUT)
     assert answers["upload"].status == 201
     assert SharedFile.objects.get().name == "vloga.pdf"
+
+
+class HeldStorage(FileSystemStorage):
+    """A storage that takes its time: each save waits until ``release`` is set."""
+
+    saving = threading.Event()
+    release = threading.Event()
+
+    def _save(self, name, content):
+        self.saving.set()
+        self.release.wait(TIMEOUT * 3)
+        return super()._save(name, content)
+
+
+def test_a_slow_storage_holds_up_no_other_meeting(
+    asgi_server, meeting, folder, marko, service, settings, exchange_storage
+):
+    """Storing takes long too with a remote storage (S3): that is no database work either."""
+    HeldStorage.saving.clear()
+    HeldStorage.release.clear()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exchange": {
+            "BACKEND": f"{__name__}.HeldStorage",
+            "OPTIONS": {"location": str(exchange_storage)},
+        },
+    }
+    other = other_meeting(marko, service, meeting)
+    sending, answers = upload_in_background(asgi_server, meeting)
+    try:
+        assert HeldStorage.saving.wait(TIMEOUT)
+        assert_the_other_meeting_goes_on(asgi_server, other)
+        assert "upload" not in answers
+    finally:
+        HeldStorage.release.set()
+    sending.join(TIMEOUT)
+    assert answers["upload"].status == 201
 
 
 def test_a_check_that_runs_too_long_is_killed_and_the_file_refused(
