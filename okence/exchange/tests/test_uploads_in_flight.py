@@ -16,6 +16,8 @@ from okence.exchange.models import FileEvent, SharedFile, Upload
 from okence.exchange.tests.conftest import meeting_for, pdf_bytes
 from okence.exchange.tests.test_upload import (
     TIMEOUT,
+    Body,
+    call_application,
     citizen_url,
     get,
     json_of,
@@ -296,6 +298,17 @@ def trickle(server, head: bytes, byte: bytes) -> bytes:
             except OSError:
                 break
     return b""
+
+
+def test_a_negative_length_claims_nothing(meeting, folder):
+    """A negative claim would free room for others; the app refuses it before any claim."""
+    headers = {"host": "127.0.0.1", "origin": "http://127.0.0.1", "content-length": "-1000000"}
+    body = Body([b"%PDF-"])
+    status, content = call_application(
+        citizen_url(meeting, "upload") + "?name=a.pdf", headers, body
+    )
+    assert (status, content["error"]) == (411, "The upload did not say how large it is.")
+    assert body.calls == 0
 
 
 # --- bodies and heads that stall ------------------------------------------------------------------
