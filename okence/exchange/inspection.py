@@ -50,7 +50,17 @@ def start() -> Future:
     """Start the workers now, in the background (the server calls it as it loads), so that the
     first upload does not wait seconds for one to import Django and the checks. The future is
     done once a worker has answered."""
-    return _pool_of_workers().schedule(int)
+    started: Future = Future()
+
+    def warm_up():
+        try:
+            started.set_result(_pool_of_workers().schedule(int).result())
+        except Exception as error:  # reported to whoever waits; an upload would retry anyway
+            started.set_exception(error)
+
+    # In a thread: starting a worker waits until the fork server has loaded Django.
+    threading.Thread(target=warm_up, name="check-workers", daemon=True).start()
+    return started
 
 
 def _settings_for_checks() -> dict:
@@ -76,7 +86,9 @@ def _inspect_in_worker(path: str, name: str, language: str, values: dict) -> tup
 
 async def inspect(path: str, name: str) -> str:
     """``services.inspect`` in a worker process: the content type, or Refused."""
-    future = _pool_of_workers().schedule(
+    # Off the event loop: should the pool (re)start here, that waits for the fork server.
+    future = await asyncio.to_thread(
+        _pool_of_workers().schedule,
         _inspect_in_worker,
         args=(path, name, translation.get_language(), _settings_for_checks()),
     )
