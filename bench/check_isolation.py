@@ -188,11 +188,16 @@ def measure(okence: Okence, bomb_path: Path, idle_samples: int) -> dict:
         )
         sender.start()
         sent.wait(300)
-        busy, pages = [], []
+        body_sent = time.perf_counter()
+        busy, pages, slowest = [], [], []  # slowest: (seconds, what, when after the body)
         while sender.is_alive():
+            started = time.perf_counter() - body_sent
             busy.append(handshake(server.port, b))
+            slowest.append((busy[-1], "socket", started))
             if sender.is_alive():
+                started = time.perf_counter() - body_sent
                 pages.append(page(server.port, b))
+                slowest.append((pages[-1], "page", started))
         sender.join()
     return {
         "label": okence.label,
@@ -200,6 +205,7 @@ def measure(okence: Okence, bomb_path: Path, idle_samples: int) -> dict:
         "idle_page": idle_page,
         "busy": sorted(busy),
         "pages": sorted(pages),
+        "slowest": sorted(slowest, reverse=True)[:3],
         **result,
     }
 
@@ -249,6 +255,12 @@ def main(argv=None) -> int:
         print(row("  socket handshake, during check", r["busy"]))
         print(row("  folder page, idle", [r["idle_page"]]))
         print(row("  folder page, during check", r["pages"]))
+        slowest = ", ".join(
+            f"{kind} {seconds * 1000:.0f} ms at {when:.2f} s"
+            for seconds, kind, when in r["slowest"]
+        )
+        print(f"  slowest during the check (and when, after the body was sent): {slowest}")
+
     after = results[-1]
     met = (
         bool(after["busy"])

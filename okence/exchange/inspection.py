@@ -84,13 +84,16 @@ def _inspect_in_worker(path: str, name: str, language: str, values: dict) -> tup
             return ("refused", str(refusal.message), refusal.detail)
 
 
+def _schedule(path: str, name: str, language: str, values: dict) -> Future:
+    return _pool_of_workers().schedule(_inspect_in_worker, args=(path, name, language, values))
+
+
 async def inspect(path: str, name: str) -> str:
     """``services.inspect`` in a worker process: the content type, or Refused."""
-    # Off the event loop: should the pool (re)start here, that waits for the fork server.
+    # Off the event loop: while the pool starts (at the server's start, or again after an error)
+    # anything that asks it for its state waits until the fork server has loaded Django.
     future = await asyncio.to_thread(
-        _pool_of_workers().schedule,
-        _inspect_in_worker,
-        args=(path, name, translation.get_language(), _settings_for_checks()),
+        _schedule, path, name, translation.get_language(), _settings_for_checks()
     )
     try:
         # Cancelling a running check (at the timeout, or when the client goes) kills its worker.
