@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "okence.reports",
     "okence.server",
     "okence.ratelimits",
+    "okence.audit",
 ]
 
 MIDDLEWARE = [
@@ -330,6 +331,7 @@ else:
 # The survey after a meeting.
 SURVEY_VALID_DAYS = 14
 # Answers are not linked to anyone, but a comment is free text that may still name a person.
+AUDIT_KEEP_DAYS = envint("AUDIT_KEEP_DAYS", 365)  # what staff did, for the unit administrators
 SURVEY_KEEP_COMMENTS_DAYS = envint("SURVEY_KEEP_COMMENTS_DAYS", 365)  # after the meeting's day
 SURVEY_FOLLOW_UP_AFTER_MINUTES = envint("SURVEY_FOLLOW_UP_AFTER_MINUTES", 30)
 
