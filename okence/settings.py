@@ -38,6 +38,10 @@ SITE_URL_FOLLOWS_SERVE = DEVELOPMENT and not SITE_URL
 SITE_URL = SITE_URL or "http://127.0.0.1:8000"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# The proxies whose X-Forwarded-For and X-Forwarded-Proto `manage.py serve` believes: the client
+# address every per-address limit counts (okence/clientaddress.py) comes from them. Comma-separated
+# addresses or networks; "*" trusts anyone who can reach the port (only for a unix socket).
+FORWARDED_ALLOW_IPS = envlist("FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,12 +1,13 @@
 """`manage.py serve` in the development profile: e-mailed links name the address it serves."""
 
 import datetime
+import json
 import re
 
 import pytest
 import uvicorn
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from okence.booking import services as booking
@@ -55,3 +56,44 @@ def test_the_site_url_names_the_bound_address():
     assert site_url_for("::1", 9000) == "http://[::1]:9000"
     assert site_url_for("0.0.0.0", 9000) == "http://localhost:9000"  # noqa: S104
     assert site_url_for("okence.local", 8001) == "http://okence.local:8001"
+
+
+@pytest.fixture
+def production_static(settings, tmp_path):
+    """The production profile's static storage, collecting into an empty folder."""
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "okence.staticstorage.StaticStorage"}
+    }
+    return settings.STATIC_ROOT
+
+
+def test_serve_refuses_to_start_before_the_static_files_are_collected(
+    served, production_static, db
+):
+    with pytest.raises(CommandError, match=r"collectstatic --no-input"):
+        served(host="127.0.0.1", port=9000)
+    call_command("collectstatic", "--no-input", verbosity=0)
+    served(host="127.0.0.1", port=9000)  # starts
+
+
+def test_serve_refuses_a_collection_older_than_the_code(served, production_static, db):
+    call_command("collectstatic", "--no-input", verbosity=0)
+    manifest = production_static / "staticfiles.json"
+    stored = json.loads(manifest.read_text())
+    del stored["paths"]["okence/meeting/ui.js"]  # a file that came with an upgrade
+    manifest.write_text(json.dumps(stored))
+    with pytest.raises(CommandError, match=r"okence/meeting/ui\.js"):
+        served(host="127.0.0.1", port=9000)
+
+
+def test_serve_believes_forwarded_addresses_from_the_trusted_proxies_only(
+    settings, monkeypatch, db
+):
+    settings.FORWARDED_ALLOW_IPS = ["192.0.2.7", "198.51.100.0/24"]
+    configs = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: configs.append(server.config))
+    call_command("serve", no_worker=True)
+    (config,) = configs
+    assert config.proxy_headers is True
+    assert config.forwarded_allow_ips == ["192.0.2.7", "198.51.100.0/24"]

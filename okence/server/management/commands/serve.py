@@ -15,8 +15,10 @@ import threading
 
 import uvicorn
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import autodiscover_modules
+
+from okence.staticstorage import not_collected
 
 ASGI_APP = "okence.asgi:application"
 WORKERS = 2
@@ -51,6 +53,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, no_worker, **options):
+        missing = not_collected()
+        if missing:
+            # Refuse rather than serve HTTP 500 on every page that names a missing file.
+            raise CommandError(
+                f"{len(missing)} static files are not collected (e.g. {missing[0]}): run "
+                "`manage.py collectstatic --no-input` after every install or upgrade, then start "
+                "serve again."
+            )
         if settings.SITE_URL_FOLLOWS_SERVE:
             # Development without SITE_URL: e-mailed links name the port actually served. The
             # jobs that send e-mail run in this process, so they read the same setting.
@@ -67,6 +77,10 @@ class Command(BaseCommand):
                 host=host,
                 port=port,
                 lifespan="off",
+                # The client address and scheme from X-Forwarded-For/-Proto, from these proxies
+                # only: otherwise a proxy on another host is every citizen's address.
+                proxy_headers=True,
+                forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
                 # Logging as configured in settings.LOGGING, where tokens are redacted.
                 log_config=None,
             )
