@@ -241,6 +241,13 @@ HTTPS = SITE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and envbool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+# includeSubDomains and preload bind every host under the domain to HTTPS for a year or for good;
+# an administrative unit's domain has hosts Okence does not run, so only its owner can decide
+# that (SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD). `check --deploy` warns of the two
+# off; they are silenced deliberately, for that reason (docs/deploy.md).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SESSION_COOKIE_HTTPONLY = True
 

@@ -1,0 +1,170 @@
+"""The production arrangement of docs/deploy.md, served through nginx with TLS on loopback.
+
+``arrangement`` (okence/server/tests/arrangement.py) starts nginx from deploy/nginx/okence.conf in
+front of two web workers and one huey worker started with deploy/systemd/'s command lines, in the
+production profile, on PostgreSQL and Redis, with e-mail to an aiosmtpd server. Everything here
+goes through nginx, as a citizen's browser does.
+
+Runs with ``-m production`` (the production leg of .ci/run): needs PostgreSQL (DATABASE_URL),
+Redis (REDIS_URL, a database of its own: it is flushed) and Debian's nginx.
+"""
+
+import http.client
+import re
+import shutil
+
+import pytest
+import redis
+from django.conf import settings
+
+from okence.conftest import make_appointment, session_cookie
+from okence.meetings.tests.test_across_workers import worker_database_url
+from okence.ratelimits.models import Counter
+from okence.server.tests.arrangement import Arrangement, insecure_tls
+
+pytestmark = [
+    pytest.mark.production,
+    pytest.mark.skipif(
+        not settings.REDIS_URL,
+        reason="needs REDIS_URL (a Redis database of its own: it is flushed) for the workers",
+    ),
+    pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        reason="needs PostgreSQL (DATABASE_URL=postgres://...), as production runs",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(scope="module")
+def arrangement(django_db_setup, django_db_blocker, tmp_path_factory):
+    if shutil.which("nginx") is None:
+        pytest.skip("needs Debian's nginx (apt-get install nginx); .ci/run installs it")
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    started = Arrangement(
+        tmp_path_factory.mktemp("production"),
+        {
+            "DATABASE_URL": worker_database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            # The tests sign officials in with sessions made here, signed with this key.
+            "SECRET_KEY": settings.SECRET_KEY,
+        },
+    )
+    try:
+        yield started
+    finally:
+        started.stop()
+        print(started.logs())  # shown when a test fails
+        client.flushdb()
+        client.close()
+
+
+# --- Headers --------------------------------------------------------------------------------
+
+
+def pages(ana, arrangement):
+    """One address of each kind of page, and the cookies to ask for it with."""
+    appointment, token = make_appointment(ana)
+    signed_in = {"Cookie": session_cookie(ana.user)}
+    unit, service = appointment.unit, appointment.service
+    return {
+        "units": ("/", {}),
+        "calendar": (f"/{unit.slug}/{service.slug}/", {}),
+        "sign-in": ("/prijava/", {}),
+        "admin sign-in": ("/admin/login/", {}),
+        "meeting (citizen)": (f"/sestanek/{token}/", {}),
+        "meeting (official)": (f"/uradnik/sestanek/{appointment.public_id}/", signed_in),
+        "console": ("/uradnik/", signed_in),
+        "statistics": ("/statistika/", signed_in),
+        "not found": ("/ni-take-strani/", {}),
+    }
+
+
+def test_every_kind_of_page_carries_the_security_headers_once(arrangement, ana):
+    for kind, (path, headers) in pages(ana, arrangement).items():
+        response = arrangement.get(path, headers=headers)
+        assert response.status in (200, 302, 403, 404), (kind, response.status)
+        single = {name: response.headers.get_all(name) or [] for name in SECURITY_HEADERS}
+        for name, values in single.items():
+            assert len(values) == 1, (
+                f"{kind}: {name} is {values}"
+            )  # nginx neither drops nor doubles
+        csp = single["Content-Security-Policy"][0]
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, (kind, csp)
+        assert "frame-ancestors 'none'" in csp, (kind, csp)
+        assert single["Strict-Transport-Security"] == ["max-age=31536000"], kind
+        assert single["X-Content-Type-Options"] == ["nosniff"], kind
+        assert single["Referrer-Policy"] == ["same-origin"], kind
+
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "Strict-Transport-Security",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+)
+
+
+def test_static_files_come_from_nginx_cached_for_a_year(arrangement):
+    page = arrangement.get("/").body.decode()
+    hashed = re.search(r'/static/[^"]+\.[0-9a-f]{12}\.(?:js|css)', page)
+    assert hashed, "the page names no hashed static file"
+    response = arrangement.get(hashed[0], headers={"Accept-Encoding": "gzip"})
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Encoding"] == "gzip"  # whitenoise's copy, sent as it is
+    assert response.headers["Server"] == "nginx"  # not a worker's answer
+
+
+# --- The client address -----------------------------------------------------------------------
+
+
+def sign_in_from(arrangement, source: str, *, forged: str | None = None) -> int:
+    """A wrong password for ana at /prijava/, sent from ``source`` (a loopback address other than
+    nginx's own) with a forged X-Forwarded-For if given; the answer's status."""
+
+    def connection():
+        return http.client.HTTPSConnection(
+            "127.0.0.1",
+            arrangement.port,
+            context=insecure_tls(),
+            source_address=(source, 0),
+            timeout=10,
+        )
+
+    extra = {"X-Forwarded-For": forged} if forged else {}
+    get = connection()
+    get.request("GET", "/prijava/", headers=extra)
+    form = get.getresponse()
+    body = form.read().decode()
+    cookie = re.search(r"csrftoken=([^;]+)", form.headers["Set-Cookie"])[1]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)[1]
+    get.close()
+    post = connection()
+    post.request(
+        "POST",
+        "/prijava/",
+        body=f"csrfmiddlewaretoken={token}&username=ana&password=wrong",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={cookie}",
+            "Origin": arrangement.origin,
+            "Referer": f"{arrangement.origin}/prijava/",
+            **extra,
+        },
+    )
+    status = post.getresponse().status
+    post.close()
+    return status
+
+
+def test_the_limits_count_the_citizens_address_not_nginxs_nor_a_forged_one(arrangement, ana):
+    assert sign_in_from(arrangement, "127.0.0.2") == 200  # the form again, with its error
+    assert sign_in_from(arrangement, "127.0.0.3", forged="203.0.113.9") == 200
+    buckets = list(Counter.objects.values_list("bucket", flat=True))
+    assert any(bucket.startswith("signin:127.0.0.2:") for bucket in buckets), buckets
+    assert any(bucket.startswith("signin:127.0.0.3:") for bucket in buckets), buckets
+    # Not nginx's address (every citizen would share one limit), not the forged one.
+    assert not any("127.0.0.1" in bucket or "203.0.113.9" in bucket for bucket in buckets)
