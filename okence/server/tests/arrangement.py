@@ -30,7 +30,7 @@ from okence.outbox.tests.conftest import SmtpServer
 DEPLOY = ROOT / "deploy"
 # Where docs/deploy.md installs Okence; the units' command lines name it.
 INSTALLED = "/srv/okence"
-START_TIMEOUT = 30
+START_TIMEOUT = 90  # s: an upper bound; a loaded 2-core machine imports slowly
 
 
 def fill(template: Path, values: dict[str, str]) -> str:
