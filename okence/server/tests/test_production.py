@@ -11,8 +11,12 @@ Redis (REDIS_URL, a database of its own: it is flushed) and Debian's nginx.
 
 import http.client
 import re
+import time
+
+import pytest
 
 from okence.conftest import make_appointment, session_cookie
+from okence.outbox.models import Email
 from okence.ratelimits.models import Counter
 from okence.server.tests.arrangement import insecure_tls
 from okence.server.tests.conftest import PRODUCTION
@@ -128,3 +132,55 @@ def test_the_limits_count_the_citizens_address_not_nginxs_nor_a_forged_one(arran
     assert any(bucket.startswith("signin:127.0.0.3:") for bucket in buckets), buckets
     # Not nginx's address (every citizen would share one limit), not the forged one.
     assert not any("127.0.0.1" in bucket or "203.0.113.9" in bucket for bucket in buckets)
+
+
+# --- Background jobs ------------------------------------------------------------------------
+
+QUEUE_EMAILS = """
+from django.utils import timezone
+from okence.outbox import tasks
+from okence.outbox.models import Email
+now = timezone.now()
+for number in range({count}):
+    email = Email.objects.create(
+        to=["citizen{{}}@example.si".format(number)], subject="Queued {{}}".format(number),
+        body_text="Queued while the worker restarts.", next_attempt_at=now, created_at=now,
+    )
+    tasks.deliver_email(email.pk)
+"""
+QUEUED = 40
+MAIL_TIMEOUT = 60  # s: an upper bound for 40 deliveries on a loaded machine
+
+
+def delivered(arrangement) -> list[str]:
+    subjects = []
+    for received in arrangement.smtp.messages:
+        subject = re.search(rb"^Subject: (Queued \d+)", received.content, re.MULTILINE)
+        if subject:
+            subjects.append(subject[1].decode())
+    return subjects
+
+
+def wait_until(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {seconds} s: {what}")
+        time.sleep(0.1)
+
+
+def test_e_mails_queued_across_a_huey_worker_restart_go_out_exactly_once(arrangement, db):
+    # Queued in Redis while no worker runs, as during a restart.
+    arrangement.jobs.stop()
+    arrangement.manage("shell", "-c", QUEUE_EMAILS.format(count=QUEUED))
+    arrangement.jobs.start()
+    # Restarted again (SIGTERM: graceful) while it delivers them.
+    wait_until(lambda: delivered(arrangement), MAIL_TIMEOUT, "the first delivery")
+    arrangement.restart_jobs()
+    wait_until(
+        lambda: not Email.objects.exclude(status=Email.Status.SENT).exists(),
+        MAIL_TIMEOUT,
+        "every e-mail sent",
+    )
+    subjects = delivered(arrangement)
+    assert sorted(subjects) == sorted(f"Queued {number}" for number in range(QUEUED))
