@@ -7,8 +7,10 @@ docs/meeting-protocol.md for the messages.
 
 import json
 import logging
+import re
 import time
 from enum import IntEnum
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -85,12 +87,24 @@ class GuardedConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
 
+# A page names itself with ?page=<random id> on its socket's address, the same on every
+# reconnection of that page and new with every page load.
+PAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def page_of(scope) -> str:
+    """The page id the socket's address gives, or "" (none, or not one)."""
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("page", [""])
+    return values[0] if PAGE_ID.fullmatch(values[0]) else ""
+
+
 class RoomConsumer(GuardedConsumer):
     """One participant's socket in the room of one appointment."""
 
     role = ""
 
     async def connect(self):
+        self.page = page_of(self.scope)
         self.appointment = await self.find_appointment()
         if self.appointment is None:
             await self.close()  # before accept: the handshake is refused, nothing is said
@@ -155,9 +169,14 @@ class RoomConsumer(GuardedConsumer):
     async def room_peer(self, event):
         if event["role"] == self.role or not (self.in_call() or self.role == "official"):
             return
-        await self.send_json({"type": "peer", "role": event["role"], "present": event["present"]})
+        # The page tells the other side whether the same page is back (its socket reconnected,
+        # e.g. when a web worker restarted: its call goes on) or a new one (a reload).
+        page = {"page": event["page"]} if event.get("page") else {}
+        await self.send_json(
+            {"type": "peer", "role": event["role"], "present": event["present"]} | page
+        )
         if event["present"] and event.get("reply", True) and await self.present():
-            await self.to_room("room.peer", present=True, reply=False)
+            await self.to_room("room.peer", present=True, reply=False, page=self.page)
 
     async def room_state(self, event):
         previous, self.state = self.state, event["state"]
@@ -235,7 +254,7 @@ class CitizenConsumer(RoomConsumer):
                 "appointment": await database_sync_to_async(events.summary)(self.appointment),
             }
         )
-        await self.to_room("room.peer", present=True)
+        await self.to_room("room.peer", present=True, page=self.page)
 
     async def state_changed(self, previous):
         if not self.has_place:
@@ -292,7 +311,7 @@ class OfficialConsumer(RoomConsumer):
                 "appointment": await database_sync_to_async(events.summary)(self.appointment),
             }
         )
-        await self.to_room("room.peer", present=True)
+        await self.to_room("room.peer", present=True, page=self.page)
 
     async def left(self):
         await self.to_room("room.peer", present=False)

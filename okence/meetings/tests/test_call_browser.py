@@ -152,6 +152,7 @@ class People:
                 with contextlib.suppress(sync_api.Error):  # a page that is gone has no call
                     self.hang_up(page)
             context.close()
+        self.contexts.clear()
 
 
 @pytest.fixture

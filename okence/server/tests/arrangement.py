@@ -241,6 +241,12 @@ class Arrangement:
         worker.start()
         self.wait_for(worker)
 
+    def reconfigure(self, **settings: str) -> None:
+        """New settings for the web workers, restarted one by one as an upgrade does."""
+        self.env.update(settings)  # the dict every worker starts with
+        for number in range(len(self.web)):
+            self.restart_web(number)
+
     def restart_jobs(self) -> None:
         self.jobs.stop()
         self.jobs.start()

@@ -35,11 +35,13 @@ from okence.meetings.tests.conftest import media_browser  # noqa: F401  (a fixtu
 from okence.meetings.tests.test_call_browser import (
     STATE,
     People,
+    admitted_call,
     end_meeting,
     expect,
     media_flows,
     state_of,
 )
+from okence.server.tests.arrangement import Coturn
 from okence.server.tests.conftest import PRODUCTION
 from okence.surveys.models import Answer
 
@@ -190,3 +192,69 @@ def test_a_citizen_books_meets_exchanges_a_file_and_answers_through_nginx(
     appointment.refresh_from_db()
     assert appointment.status == Status.COMPLETED
     assert list(Answer.objects.values_list("rating", flat=True)) == [5]
+
+
+# Records what the page's connection line says, and the peer connection of the call now.
+WATCH_CONNECTION = """() => {
+  const line = document.getElementById("connection");
+  window.__connection = [];
+  new MutationObserver(() => window.__connection.push(line.textContent)).observe(
+    line, { childList: true, characterData: true, subtree: true });
+  window.__callBefore = window.okence.pc();
+}"""
+RECONNECTED = "Povezava je znova vzpostavljena."
+RECONNECT_TIMEOUT = 30  # s: the page retries with backoff, up to 10 s apart
+
+
+def wait_for_reconnection(page, who: str) -> None:
+    deadline = time.monotonic() + RECONNECT_TIMEOUT
+    while RECONNECTED not in (seen := page.evaluate("() => window.__connection")):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the {who}'s page did not reconnect; its connection line said {seen}")
+        time.sleep(0.1)
+
+
+def test_a_relayed_call_goes_on_while_the_web_workers_restart_one_by_one(
+    arrangement, people, ana, tmp_path
+):
+    # coturn on deploy/coturn/turnserver.conf; on loopback it must relay to 127.0.0.1 itself,
+    # which production denies.
+    relay = Coturn(tmp_path / "coturn", "--allow-loopback-peers", "--allowed-peer-ip=127.0.0.1")
+    try:
+        arrangement.reconfigure(
+            TURN_URLS=relay.url, TURN_SECRET=relay.secret, MEETING_ICE_TRANSPORT_POLICY="relay"
+        )
+        _, citizen, official = admitted_call(people, ana)
+        for page, who in ((citizen, "citizen"), (official, "official")):
+            flowing = media_flows(page, who)
+            # Okence's credentials were accepted: the media goes through coturn only.
+            assert flowing["pair"]["local"] == "relay", (who, flowing)
+            assert set(flowing["localCandidates"]) == {"relay"}, (who, flowing)
+        citizen.locator("#chat-input").fill("Pred ponovnim zagonom.")
+        citizen.locator("#chat-input").press("Enter")
+        expect(official.locator("#chat-log")).to_contain_text("Pred ponovnim", timeout=STATE)
+        for page in (citizen, official):
+            page.evaluate(WATCH_CONNECTION)
+
+        # An upgrade's restarts: each worker in turn, the next once the first answers again.
+        # Every page's socket is on one of them, so each page loses its socket at least once.
+        arrangement.restart_web(0)
+        arrangement.restart_web(1)
+
+        for page, who in ((citizen, "citizen"), (official, "official")):
+            wait_for_reconnection(page, who)
+            expect(state_of(page)).to_have_attribute("data-state", "call")
+            # The same call went on: its connection was never replaced, and video still arrives.
+            assert page.evaluate("() => window.okence.pc() === window.__callBefore"), who
+            assert media_flows(page, who)["pair"]["local"] == "relay", who
+        # Nothing lost or doubled: the chat before, once on each side, and a new message across.
+        official.locator("#chat-input").fill("Po ponovnem zagonu.")
+        official.locator("#chat-input").press("Enter")
+        expect(citizen.locator("#chat-log")).to_contain_text("Po ponovnem zagonu.", timeout=STATE)
+        for page in (citizen, official):
+            expect(page.locator("#chat-log li", has_text="Pred ponovnim zagonom.")).to_have_count(1)
+        end_meeting(official, citizen)
+    finally:
+        people.close()
+        arrangement.reconfigure(TURN_URLS="", TURN_SECRET="", MEETING_ICE_TRANSPORT_POLICY="all")
+        relay.stop()
