@@ -65,6 +65,8 @@ PERSONAL_DATA = (
             "outbox.Email.attachments",
             "outbox.Email.last_error",
             "outbox.Email.reference",
+            "outbox.Email.reply_to",
+            "outbox.Email.message_id",
         ),
         how_long=_(
             "Outgoing e-mail: until delivered, then OUTBOX_KEEP_SENT_HOURS; one that could not "
@@ -126,6 +128,9 @@ NOT_PERSONAL = {
     "booking.Appointment.meeting_token_hash": "SHA-256 of a random token: identifies no one",
     "booking.Appointment.manage_token_hash": "SHA-256 of a random token: identifies no one",
     "meetings.Room.citizen_connection": "the name of a server-side channel while connected",
+    "meetings.Room.citizen_device": "digest of a random secret cookie of the admitted browser",
+    "meetings.Room.second_device": "digest of a random secret cookie of another browser",
+    "meetings.Room.second_device_connection": "the name of a server-side channel while connected",
     "meetings.ChatMessage.sender": "which side wrote: citizen or official",
     "meetings.ChatMessage.kind": "a text or the shared folder's link",
     "exchange.FileEvent.action": "what happened",

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "okence.page_headers.PageHeadersMiddleware",  # after WhiteNoise: static files stay cacheable
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -132,7 +133,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Background jobs: huey on SQLite inside the web process by default, on Redis with separate workers
-# at scale; in tests they run inline.
+# at scale; in tests they run inline. E-mail deliveries have a queue of their own
+# (HUEY_DELIVERIES, okence/outbox/delivery_queue.py): a mail server that does not answer holds up
+# deliveries only, never the periodic jobs (expiring holds, purging folders, retention).
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
@@ -140,12 +143,18 @@ if REDIS_URL:
         "url": REDIS_URL,
         "immediate": TESTING,
     }
+    HUEY_DELIVERIES = HUEY | {"name": "okence-deliveries"}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "okence",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": TESTING,
+    }
+    # A file of its own, so that the two queues' workers never wait on each other's write lock.
+    HUEY_DELIVERIES = HUEY | {
+        "name": "okence-deliveries",
+        "filename": str(VAR_DIR / "huey-deliveries.sqlite3"),
     }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -197,7 +206,7 @@ if SMTP_URL:
     _smtp = _env.email_url_config(SMTP_URL)
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "BACKEND": "okence.outbox.backends.SmtpBackend",
             "OPTIONS": {
                 "host": _smtp["EMAIL_HOST"],
                 "port": _smtp["EMAIL_PORT"],
@@ -205,7 +214,10 @@ if SMTP_URL:
                 "password": _smtp.get("EMAIL_HOST_PASSWORD") or None,
                 "use_tls": bool(_smtp.get("EMAIL_USE_TLS")),
                 "use_ssl": bool(_smtp.get("EMAIL_USE_SSL")),
-                "timeout": 10,
+                # A server that takes the connection but does not greet us is down: give up soon.
+                "connect_timeout": envint("SMTP_CONNECT_TIMEOUT", 5),
+                # Once it has answered, it may take its time with the message (spam checks).
+                "timeout": envint("SMTP_TIMEOUT", 30),
             },
         }
     }
@@ -284,6 +296,8 @@ EXCHANGE_ALLOWED_TYPES = envlist(
     "EXCHANGE_ALLOWED_TYPES", ["pdf", "jpg", "jpeg", "png", "docx", "xlsx", "odt", "ods"]
 )
 EXCHANGE_MAX_IMAGE_PIXELS = envint("EXCHANGE_MAX_IMAGE_MEGAPIXELS", 50) * 1_000_000
+# What an office document may unpack to, and a PDF decompress to, while it is checked.
+EXCHANGE_MAX_UNPACKED_BYTES = envint("EXCHANGE_MAX_UNPACKED_MB", 200) * 1024 * 1024
 EXCHANGE_GRACE_MINUTES = envint("EXCHANGE_GRACE_MINUTES", 60)  # files stay this long after the end
 CLAMD_ADDRESS = envstr("CLAMD_ADDRESS", "")  # /run/clamav/clamd.ctl or host:port; empty: no scan
 FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR") or None

@@ -165,9 +165,10 @@ http {{
 
 
 class Arrangement:
-    """nginx with TLS in front of ``web_workers`` web workers and one huey worker (the one with
-    the periodic jobs), in the production profile, sharing ``OKENCE_VAR_DIR`` (uploads, static
-    files), the database and Redis of ``env``; e-mail goes to ``self.smtp``."""
+    """nginx with TLS in front of ``web_workers`` web workers, one huey worker of the jobs' queue
+    (the one with the periodic jobs) and one of the e-mail delivery queue, in the production
+    profile, sharing ``OKENCE_VAR_DIR`` (uploads, static files), the database and Redis of
+    ``env``; e-mail goes to ``self.smtp``."""
 
     def __init__(self, folder: Path, env: dict[str, str], web_workers: int = 2):
         self.folder = folder
@@ -177,6 +178,7 @@ class Arrangement:
         self.smtp.start()
         self.web: list[ServerProcess] = []
         self.jobs: ServerProcess | None = None
+        self.deliveries: ServerProcess | None = None
         self.nginx: Nginx | None = None
         self.port = free_port()  # nginx's: the workers' SITE_URL names it
         self.origin = f"https://127.0.0.1:{self.port}"
@@ -205,6 +207,11 @@ class Arrangement:
                 )
             self.jobs = ServerProcess(
                 self.env, folder / "jobs.log", lambda port: unit_command("okence-scheduler.service")
+            )
+            self.deliveries = ServerProcess(
+                self.env,
+                folder / "deliveries.log",
+                lambda port: unit_command("okence-deliveries@.service", "1"),
             )
             self.nginx = Nginx(
                 folder / "nginx", self.port, [w.port for w in self.web], self.var / "static"
@@ -251,6 +258,10 @@ class Arrangement:
         self.jobs.stop()
         self.jobs.start()
 
+    def restart_deliveries(self) -> None:
+        self.deliveries.stop()
+        self.deliveries.start()
+
     def get(self, path: str, *, headers: dict | None = None):
         """A GET through nginx: the response (status, headers, body read)."""
         request = urllib.request.Request(self.origin + path, headers=headers or {})  # noqa: S310
@@ -268,6 +279,8 @@ class Arrangement:
         parts = [f"--- web worker {w.port}:\n{w.log()}" for w in self.web]
         if self.jobs:
             parts.append(f"--- huey worker:\n{self.jobs.log()}")
+        if self.deliveries:
+            parts.append(f"--- delivery worker:\n{self.deliveries.log()}")
         if self.nginx:
             parts.append(f"--- nginx:\n{self.nginx.log()}")
         return "\n".join(parts)
@@ -275,8 +288,9 @@ class Arrangement:
     def stop(self) -> None:
         if self.nginx:
             self.nginx.stop()
-        for process in [*self.web, *([self.jobs] if self.jobs else [])]:
-            process.stop()
+        for process in [*self.web, self.jobs, self.deliveries]:
+            if process:
+                process.stop()
         if self.smtp.running:
             self.smtp.stop()
 

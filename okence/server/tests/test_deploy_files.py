@@ -14,7 +14,12 @@ import pytest
 
 from okence.server.tests.arrangement import DEPLOY, INSTALLED, ROOT
 
-UNITS = ("okence-web@8001.service", "okence-worker@1.service", "okence-scheduler.service")
+UNITS = (
+    "okence-web@8001.service",
+    "okence-worker@1.service",
+    "okence-scheduler.service",
+    "okence-deliveries@1.service",
+)
 
 
 def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):

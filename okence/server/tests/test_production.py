@@ -169,14 +169,14 @@ def wait_until(condition, seconds: float, what: str) -> None:
         time.sleep(0.1)
 
 
-def test_e_mails_queued_across_a_huey_worker_restart_go_out_exactly_once(arrangement, db):
-    # Queued in Redis while no worker runs, as during a restart.
-    arrangement.jobs.stop()
+def test_e_mails_queued_across_a_delivery_worker_restart_go_out_exactly_once(arrangement, db):
+    # Queued in Redis while no delivery worker runs, as during a restart.
+    arrangement.deliveries.stop()
     arrangement.manage("shell", "-c", QUEUE_EMAILS.format(count=QUEUED))
-    arrangement.jobs.start()
-    # Restarted again (SIGTERM: graceful) while it delivers them.
+    arrangement.deliveries.start()
+    # Restarted again (SIGTERM, as its unit stops it) while it delivers them.
     wait_until(lambda: delivered(arrangement), MAIL_TIMEOUT, "the first delivery")
-    arrangement.restart_jobs()
+    arrangement.restart_deliveries()
     wait_until(
         lambda: not Email.objects.exclude(status=Email.Status.SENT).exists(),
         MAIL_TIMEOUT,
