@@ -45,6 +45,12 @@ def pages(ana, arrangement):
     }
 
 
+MEDIA_ALLOWED = "camera=(self), microphone=(self), display-capture=(self)"
+MEDIA_DENIED = "camera=(), microphone=(), display-capture=()"
+MEETING_PAGES = {"meeting (citizen)", "meeting (official)"}
+PUBLIC_PAGES = {"units", "calendar"}
+
+
 def test_every_kind_of_page_carries_the_security_headers_once(arrangement, ana):
     for kind, (path, headers) in pages(ana, arrangement).items():
         response = arrangement.get(path, headers=headers)
@@ -60,6 +66,15 @@ def test_every_kind_of_page_carries_the_security_headers_once(arrangement, ana):
         assert single["Strict-Transport-Security"] == ["max-age=31536000"], kind
         assert single["X-Content-Type-Options"] == ["nosniff"], kind
         assert single["Referrer-Policy"] == ["same-origin"], kind
+        # Camera, microphone and the screen only on the meeting pages.
+        media = MEDIA_ALLOWED if kind in MEETING_PAGES else MEDIA_DENIED
+        assert single["Permissions-Policy"] == [media], kind
+        # Private pages are never stored, by the browser or by a proxy in between.
+        # (A 404 has no page and no content of anyone's: its caching is left alone.)
+        cache = response.headers.get_all("Cache-Control") or []
+        if kind != "not found":
+            private = any("no-store" in value for value in cache)
+            assert private == (kind not in PUBLIC_PAGES), (kind, cache)
 
 
 SECURITY_HEADERS = (
@@ -67,6 +82,7 @@ SECURITY_HEADERS = (
     "Strict-Transport-Security",
     "X-Content-Type-Options",
     "Referrer-Policy",
+    "Permissions-Policy",
 )
 
 
