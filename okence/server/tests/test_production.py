@@ -11,14 +11,19 @@ Redis (REDIS_URL, a database of its own: it is flushed) and Debian's nginx.
 
 import http.client
 import re
+import shutil
+import subprocess
+import sys
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
 from okence.conftest import make_appointment, session_cookie
+from okence.meetings.tests.test_across_workers import worker_database_url
 from okence.outbox.models import Email
 from okence.ratelimits.models import Counter
-from okence.server.tests.arrangement import insecure_tls
+from okence.server.tests.arrangement import ROOT, insecure_tls
 from okence.server.tests.conftest import PRODUCTION
 
 pytestmark = PRODUCTION
@@ -200,3 +205,48 @@ def test_e_mails_queued_across_a_delivery_worker_restart_go_out_exactly_once(arr
     )
     subjects = delivered(arrangement)
     assert sorted(subjects) == sorted(f"Queued {number}" for number in range(QUEUED))
+
+
+# --- Backups ----------------------------------------------------------------------------------
+
+
+def test_a_backup_restores_as_docs_deploy_md_says(arrangement, ana, tmp_path):
+    """pg_dump and pg_restore with the document's options, and the uploads with tar."""
+    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.skip("needs PostgreSQL's client programs (pg_dump, pg_restore)")
+    appointment, _ = make_appointment(ana)
+    (arrangement.var / "exchange" / "backup-test").mkdir(parents=True)
+    (arrangement.var / "exchange" / "backup-test" / "vloga.pdf").write_bytes(b"%PDF-1.7 test")
+
+    source = urlsplit(worker_database_url())
+    database = source.path.lstrip("/")
+    restored = f"{database}_restored"
+    server = ["--host", source.hostname, "--port", str(source.port or 5432)]
+    server += ["--username", source.username or "postgres"]
+    dump, uploads = tmp_path / "okence.dump", tmp_path / "okence-exchange.tar.gz"
+    run(["pg_dump", *server, "--format=custom", f"--file={dump}", database])
+    run(["tar", "-C", str(arrangement.var), "-czf", str(uploads), "exchange"])
+
+    run(["dropdb", *server, "--if-exists", restored])
+    run(["createdb", *server, restored])
+    try:
+        run(["pg_restore", *server, f"--dbname={restored}", "--no-owner", "--exit-on-error",
+             str(dump)])  # fmt: skip
+        counts = "select count(*), max(public_id::text) from booking_appointment"
+        copy = run(["psql", *server, "-d", restored, "-Atc", counts])
+        assert copy.strip() == f"1|{appointment.public_id}"
+        # Every migration is there: the restored database needs none.
+        check = arrangement.env | {"DATABASE_URL": source._replace(path=f"/{restored}").geturl()}
+        run([sys.executable, "manage.py", "migrate", "--check"], env=check, cwd=ROOT)
+    finally:
+        run(["dropdb", *server, "--if-exists", restored])
+    back = tmp_path / "restored"
+    back.mkdir()
+    run(["tar", "-C", str(back), "-xzf", str(uploads)])
+    assert (back / "exchange" / "backup-test" / "vloga.pdf").read_bytes() == b"%PDF-1.7 test"
+
+
+def run(command: list[str], **options) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, **options)  # noqa: S603
+    assert done.returncode == 0, f"{' '.join(command)}:\n{done.stderr}"
+    return done.stdout
