@@ -1,28 +1,13 @@
-"""Appointments and the e-mail codes that confirm them."""
+"""Appointments and the e-mail codes that confirm them. Their states live in ``states``."""
 
 import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from okence.booking.states import Status
 from okence.offices.models import Official, Service, Unit
 from okence.outbox.models import Email
-
-
-class Status(models.TextChoices):
-    HELD = "held", _("held, awaiting the code")
-    CONFIRMED = "confirmed", _("booked")
-    WAITING = "waiting", _("in the waiting room")
-    IN_MEETING = "in_meeting", _("in the meeting")
-    COMPLETED = "completed", _("completed")
-    NO_SHOW = "no_show", _("did not attend")
-    CANCELLED = "cancelled", _("cancelled")
-    EXPIRED = "expired", _("not confirmed in time")
-
-
-# States that occupy the official's time. The database refuses two of them overlapping.
-ACTIVE_STATES = (Status.HELD, Status.CONFIRMED, Status.WAITING, Status.IN_MEETING)
-CANCELLABLE_STATES = (Status.CONFIRMED,)
 
 
 class Appointment(models.Model):
