@@ -47,6 +47,10 @@ class Appointment(models.Model):
     meeting_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001, E501
     manage_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001, E501
     invite_sequence = models.PositiveIntegerField(default=0, editable=False)
+    # The start each reminder was claimed for: set when claimed, so that it goes out once per
+    # time, and a moved appointment (another start) is reminded of its new time.
+    first_reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
+    second_reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("created"))
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
@@ -65,6 +69,22 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service.name}, {self.start:%Y-%m-%d %H:%M} UTC ({self.get_status_display()})"
+
+
+class ReminderLinks(models.Model):
+    """The meeting and manage links of one reminder e-mail, kept only as hashes.
+
+    The links of the confirmation are known in the clear only when it is made, so each reminder
+    carries links of its own; every one of them opens the same appointment, and all stay valid.
+    """
+
+    appointment = models.ForeignKey(Appointment, models.CASCADE, related_name="reminder_links")
+    meeting_token_hash = models.CharField(max_length=64, unique=True)
+    manage_token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"reminder links of appointment {self.appointment_id}"
 
 
 class VerificationCode(models.Model):

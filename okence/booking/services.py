@@ -341,20 +341,22 @@ def held_by_token(token: str) -> Appointment | None:
     )
 
 
-def by_manage_token(token: str) -> Appointment | None:
+def _by_link(field: str, token: str) -> Appointment | None:
+    """The appointment a link opens: the confirmation's, or any reminder's (``ReminderLinks``)."""
+    digest = hash_token(token)
+    appointments = Appointment.objects.select_related("unit", "service", "official__user")
     return (
-        Appointment.objects.select_related("unit", "service", "official__user")
-        .filter(manage_token_hash=hash_token(token))
-        .first()
+        appointments.filter(**{field: digest}).first()
+        or appointments.filter(**{f"reminder_links__{field}": digest}).first()
     )
+
+
+def by_manage_token(token: str) -> Appointment | None:
+    return _by_link("manage_token_hash", token)
 
 
 def by_meeting_token(token: str) -> Appointment | None:
-    return (
-        Appointment.objects.select_related("unit", "service", "official__user")
-        .filter(meeting_token_hash=hash_token(token))
-        .first()
-    )
+    return _by_link("meeting_token_hash", token)
 
 
 def _ensure_held(appointment: Appointment, now: datetime.datetime) -> None:

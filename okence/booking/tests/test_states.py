@@ -17,11 +17,6 @@ from okence.meetings import services as meetings
 from okence.offices.models import Unit
 
 
-@pytest.fixture
-def ana(unit, service):
-    return make_official(unit, service, "ana", "Ana")
-
-
 def test_a_move_from_the_expected_state_writes_it_and_tells_after_commit(
     ana, clock, django_capture_on_commit_callbacks
 ):
