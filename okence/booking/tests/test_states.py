@@ -130,3 +130,26 @@ def test_no_app_but_booking_writes_an_appointments_status():
         and write.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_the_statistics_count_each_appointment_on_its_units_own_day(db, clock, service):
+    """23:30 UTC on Monday is 22:30 on Monday in the Azores, already Tuesday in Ljubljana."""
+    from okence.reports import statistics
+
+    azores = Unit.objects.create(
+        name="Delegação Açores",
+        slug="acores",
+        email="acores@example.pt",
+        timezone="Atlantic/Azores",
+    )
+    service.unit = azores
+    service.save()
+    official = make_official(azores, service, "rui", "Rui")
+    make_appointment(official, start=datetime.datetime(2026, 12, 7, 23, 30, tzinfo=datetime.UTC))
+    monday = datetime.date(2026, 12, 7)
+
+    report = statistics.report(statistics.Filters(monday, monday, frozenset([azores.pk])))
+
+    assert report.booked == 1
+    assert report.by_day == [(monday, 1)]
+    assert report.by_hour == {22: 1}  # 22:30 local
