@@ -41,6 +41,8 @@ ACTIVE = (Status.HELD, Status.CONFIRMED, Status.WAITING, Status.IN_MEETING)
 CANCELLABLE = (Status.CONFIRMED,)
 # States in which the meeting link still leads somewhere.
 LIVE = (Status.CONFIRMED, Status.WAITING, Status.IN_MEETING)
+# The citizen is at the counter: in the waiting room or in the meeting.
+IN_PROGRESS = (Status.WAITING, Status.IN_MEETING)
 # A meeting that was held or missed: the official ended it.
 ENDED = (Status.COMPLETED, Status.NO_SHOW)
 # Never booked: a hold that was not confirmed. Consoles and counts of bookings leave them out.
