@@ -154,12 +154,13 @@ class DatabaseCollector:
         return [self._queue(), self._meetings()]
 
     def collect(self):
-        from okence.booking.models import Appointment, Status
+        from okence.booking import states as appointment_states
+        from okence.booking.models import Appointment
         from okence.outbox.models import Email
 
         try:
             mail = dict(Email.objects.values_list("status").annotate(n=Count("pk")))
-            states = (Status.WAITING, Status.IN_MEETING)
+            states = appointment_states.IN_PROGRESS
             meetings = dict(
                 Appointment.objects.filter(status__in=states)
                 .values_list("status")

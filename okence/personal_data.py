@@ -138,6 +138,8 @@ NOT_PERSONAL = {
     "exchange.FileEvent.action": "what happened",
     "exchange.FileEvent.actor": "which side acted: citizen or official",
     "exchange.SharedFile.uploaded_by": "which side uploaded: citizen or official",
+    "booking.ReminderLinks.meeting_token_hash": "SHA-256 of a random token: identifies no one",
+    "booking.ReminderLinks.manage_token_hash": "SHA-256 of a random token: identifies no one",
     "surveys.Ticket.token_hash": "SHA-256 of a random token: identifies no one",
     "outbox.Email.status": "a state",
     "audit.AuditEvent.action": "what a member of staff did (no content; kept AUDIT_KEEP_DAYS)",

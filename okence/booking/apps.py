@@ -7,9 +7,13 @@ class BookingConfig(AppConfig):
     verbose_name = _("Booking")
 
     def ready(self):
-        from okence.booking import services
+        from okence.booking import reminders, services
+        from okence.booking.signals import status_moved
         from okence.outbox.signals import email_delayed
 
         email_delayed.connect(
             services.keep_hold_for_delayed_code, dispatch_uid="booking.code_delayed"
+        )
+        status_moved.connect(
+            reminders.withdraw_when_cancelled, dispatch_uid="booking.reminders_withdrawn"
         )

@@ -1,28 +1,13 @@
-"""Appointments and the e-mail codes that confirm them."""
+"""Appointments and the e-mail codes that confirm them. Their states live in ``states``."""
 
 import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from okence.booking.states import Status
 from okence.offices.models import Official, Service, Unit
 from okence.outbox.models import Email
-
-
-class Status(models.TextChoices):
-    HELD = "held", _("held, awaiting the code")
-    CONFIRMED = "confirmed", _("booked")
-    WAITING = "waiting", _("in the waiting room")
-    IN_MEETING = "in_meeting", _("in the meeting")
-    COMPLETED = "completed", _("completed")
-    NO_SHOW = "no_show", _("did not attend")
-    CANCELLED = "cancelled", _("cancelled")
-    EXPIRED = "expired", _("not confirmed in time")
-
-
-# States that occupy the official's time. The database refuses two of them overlapping.
-ACTIVE_STATES = (Status.HELD, Status.CONFIRMED, Status.WAITING, Status.IN_MEETING)
-CANCELLABLE_STATES = (Status.CONFIRMED,)
 
 
 class Appointment(models.Model):
@@ -62,6 +47,10 @@ class Appointment(models.Model):
     meeting_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001, E501
     manage_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001, E501
     invite_sequence = models.PositiveIntegerField(default=0, editable=False)
+    # The start each reminder was claimed for: set when claimed, so that it goes out once per
+    # time, and a moved appointment (another start) is reminded of its new time.
+    first_reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
+    second_reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("created"))
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
@@ -80,6 +69,22 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service.name}, {self.start:%Y-%m-%d %H:%M} UTC ({self.get_status_display()})"
+
+
+class ReminderLinks(models.Model):
+    """The meeting and manage links of one reminder e-mail, kept only as hashes.
+
+    The links of the confirmation are known in the clear only when it is made, so each reminder
+    carries links of its own; every one of them opens the same appointment, and all stay valid.
+    """
+
+    appointment = models.ForeignKey(Appointment, models.CASCADE, related_name="reminder_links")
+    meeting_token_hash = models.CharField(max_length=64, unique=True)
+    manage_token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"reminder links of appointment {self.appointment_id}"
 
 
 class VerificationCode(models.Model):

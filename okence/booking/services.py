@@ -10,23 +10,18 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Max, Value
+from django.db.models import Count, F, Max, Q, Value
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from okence import ratelimits
-from okence.booking import availability, exceptions, invites
+from okence.booking import availability, exceptions, invites, states
 from okence.booking.formatting import time_range
-from okence.booking.models import (
-    ACTIVE_STATES,
-    CANCELLABLE_STATES,
-    Appointment,
-    Status,
-    VerificationCode,
-)
+from okence.booking.models import Appointment, VerificationCode
 from okence.booking.signals import appointment_changed
+from okence.booking.states import Status
 from okence.offices import services as offices
 from okence.offices.models import MAX_SERVICE_MINUTES, Service
 from okence.outbox import services as outbox
@@ -65,7 +60,7 @@ def rules_for(service: Service) -> availability.Rules:
 
 def occupying(now: datetime.datetime):
     """Appointments that take an official's time: active ones, less holds that have lapsed."""
-    return Appointment.objects.filter(status__in=ACTIVE_STATES).exclude(
+    return Appointment.objects.filter(status__in=states.ACTIVE).exclude(
         status=Status.HELD, hold_expires_at__lte=now
     )
 
@@ -74,12 +69,8 @@ def free_slots(
     service: Service, first_day: datetime.date, last_day: datetime.date, now: datetime.datetime
 ) -> dict[datetime.date, list[availability.Slot]]:
     """Free slots of a service per local day; four queries, however many appointments exist."""
-    zone = service.unit.zone
     officials = offices.officials_offering(service)
-    window_start = availability.local_datetime(first_day, datetime.time(0), zone)
-    window_end = availability.local_datetime(
-        last_day + datetime.timedelta(days=1), datetime.time(0), zone
-    )
+    window_start, window_end = states.days_bounds(service.unit, first_day, last_day)
     busy: dict[int, list] = {official.pk: [] for official in officials}
     for official_id, start, end in (
         occupying(now)
@@ -114,15 +105,11 @@ def find_slot(
 
 
 def _least_loaded_first(
-    official_ids: tuple[int, ...], day_start: datetime.datetime, now: datetime.datetime
+    official_ids: tuple[int, ...], day: tuple[datetime.datetime, datetime.datetime], now
 ) -> list[int]:
     loads = dict(
         occupying(now)
-        .filter(
-            official__in=official_ids,
-            start__gte=day_start,
-            start__lt=day_start + datetime.timedelta(days=1),
-        )
+        .filter(official__in=official_ids, start__gte=day[0], start__lt=day[1])
         .values("official")
         .annotate(n=Count("pk"))
         .values_list("official", "n")
@@ -153,48 +140,61 @@ def hold(
     slot = find_slot(service, start, now)
     if slot is None:
         raise exceptions.SlotTaken
-    day_start = availability.local_datetime(
-        start.astimezone(service.unit.zone).date(), datetime.time(0), service.unit.zone
-    )
     token = new_token()
-    for official_id in _least_loaded_first(slot.official_ids, day_start, now):
+    appointment = claim(
+        service,
+        slot,
+        now,
+        status=Status.HELD,
+        name=contact.name,
+        email=contact.email,
+        phone=contact.phone,
+        notes=contact.notes,
+        language=language,
+        hold_token_hash=hash_token(token),
+        hold_expires_at=now + datetime.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
+        created_at=now,
+    )
+    logger.info("appointment_held", extra={"appointment": appointment.pk})
+    _send_code(appointment, now)
+    return appointment, token
+
+
+def claim(
+    service: Service, slot: availability.Slot, now: datetime.datetime, **fields
+) -> Appointment:
+    """Take a free time for a new appointment with ``fields``: the least loaded of the officials
+    free then, or the next one when another request took that official a moment ago.
+
+    The database's no-overlap constraint decides who wins; raises SlotTaken when all are taken.
+    """
+    day = states.day_bounds(service.unit, slot.start.astimezone(service.unit.zone).date())
+    for official_id in _least_loaded_first(slot.official_ids, day, now):
         try:
             with transaction.atomic():
                 _queue_claims_on(official_id)
                 # A lapsed hold still holds its row until the sweeper runs; free it here.
-                (
+                states.move_all(
                     Appointment.objects.filter(
                         official_id=official_id,
-                        status=Status.HELD,
                         hold_expires_at__lte=now,
                         start__lt=slot.end,
                         end__gt=slot.start,
-                    ).update(status=Status.EXPIRED)
+                    ),
+                    to=Status.EXPIRED,
+                    from_=[Status.HELD],
                 )
-                appointment = Appointment.objects.create(
+                return Appointment.objects.create(
                     unit_id=service.unit_id,
                     service=service,
                     official_id=official_id,
                     start=slot.start,
                     end=slot.end,
-                    status=Status.HELD,
-                    name=contact.name,
-                    email=contact.email,
-                    phone=contact.phone,
-                    notes=contact.notes,
-                    language=language,
-                    hold_token_hash=hash_token(token),
-                    hold_expires_at=now + datetime.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
-                    created_at=now,
+                    **fields,
                 )
-            break
         except IntegrityError:
             continue  # someone took this official's time a moment ago; try the next one
-    else:
-        raise exceptions.SlotTaken
-    logger.info("appointment_held", extra={"appointment": appointment.pk})
-    _send_code(appointment, now)
-    return appointment, token
+    raise exceptions.SlotTaken
 
 
 def _queue_claims_on(official_id: int) -> None:
@@ -341,20 +341,22 @@ def held_by_token(token: str) -> Appointment | None:
     )
 
 
-def by_manage_token(token: str) -> Appointment | None:
+def _by_link(field: str, token: str) -> Appointment | None:
+    """The appointment a link opens: the confirmation's, or any reminder's (``ReminderLinks``)."""
+    digest = hash_token(token)
+    appointments = Appointment.objects.select_related("unit", "service", "official__user")
     return (
-        Appointment.objects.select_related("unit", "service", "official__user")
-        .filter(manage_token_hash=hash_token(token))
-        .first()
+        appointments.filter(**{field: digest}).first()
+        or appointments.filter(**{f"reminder_links__{field}": digest}).first()
     )
+
+
+def by_manage_token(token: str) -> Appointment | None:
+    return _by_link("manage_token_hash", token)
 
 
 def by_meeting_token(token: str) -> Appointment | None:
-    return (
-        Appointment.objects.select_related("unit", "service", "official__user")
-        .filter(meeting_token_hash=hash_token(token))
-        .first()
-    )
+    return _by_link("meeting_token_hash", token)
 
 
 def _ensure_held(appointment: Appointment, now: datetime.datetime) -> None:
@@ -398,22 +400,20 @@ def confirm(appointment: Appointment, code: str, now: datetime.datetime) -> Link
         appointment.refresh_from_db(fields=["code_failures"])
         remaining = settings.BOOKING_CODE_MAX_WRONG_TRIES - appointment.code_failures
         if remaining <= 0:
-            Appointment.objects.filter(pk=appointment.pk, status=Status.HELD).update(
-                status=Status.EXPIRED
-            )
+            states.move(appointment, to=Status.EXPIRED, from_=[Status.HELD], now=now)
             logger.info("appointment_code_locked", extra={"appointment": appointment.pk})
             raise exceptions.CodeLocked
         raise exceptions.WrongCode(remaining)
     links = Links(meeting=new_token(), manage=new_token())
     with transaction.atomic():
         used = VerificationCode.objects.filter(pk=current.pk, used_at=None).update(used_at=now)
-        confirmed = used and Appointment.objects.filter(
-            pk=appointment.pk,
-            status=Status.HELD,
-            hold_expires_at__gt=now,
-        ).update(
+        confirmed = used and states.move(
+            appointment,
+            to=Status.CONFIRMED,
+            from_=[Status.HELD],
+            now=now,
+            where=Q(hold_expires_at__gt=now),
             code_failures=F("code_failures") - 1,
-            status=Status.CONFIRMED,
             confirmed_at=now,
             hold_expires_at=None,
             meeting_token_hash=hash_token(links.meeting),
@@ -483,18 +483,20 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
 
 
 def can_cancel(appointment: Appointment, now: datetime.datetime) -> bool:
-    return appointment.status in CANCELLABLE_STATES and appointment.start > now
+    return appointment.status in states.CANCELLABLE and appointment.start > now
 
 
 def cancel(appointment: Appointment, now: datetime.datetime) -> None:
     """The citizen cancels before the meeting: the time is free again and everyone is told."""
     with transaction.atomic():
-        cancelled = Appointment.objects.filter(
-            pk=appointment.pk,
-            status__in=CANCELLABLE_STATES,
-            start__gt=now,
-        ).update(
-            status=Status.CANCELLED, cancelled_at=now, invite_sequence=F("invite_sequence") + 1
+        cancelled = states.move(
+            appointment,
+            to=Status.CANCELLED,
+            from_=states.CANCELLABLE,
+            now=now,
+            where=Q(start__gt=now),
+            cancelled_at=now,
+            invite_sequence=F("invite_sequence") + 1,
         )
         if not cancelled:
             raise exceptions.NotCancellable
@@ -506,12 +508,15 @@ def cancel(appointment: Appointment, now: datetime.datetime) -> None:
 
 def release(hold_token: str, now: datetime.datetime) -> None:
     """Give up one's own hold (the citizen went back to change the details)."""
-    Appointment.objects.filter(hold_token_hash=hash_token(hold_token), status=Status.HELD).update(
-        status=Status.EXPIRED, hold_expires_at=now
+    states.move_all(
+        Appointment.objects.filter(hold_token_hash=hash_token(hold_token)),
+        to=Status.EXPIRED,
+        from_=[Status.HELD],
+        hold_expires_at=now,
     )
 
 
 def release_lapsed_holds(now: datetime.datetime) -> int:
-    return Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now).update(
-        status=Status.EXPIRED
+    return states.move_all(
+        Appointment.objects.filter(hold_expires_at__lte=now), to=Status.EXPIRED, from_=[Status.HELD]
     )

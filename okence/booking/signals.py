@@ -3,6 +3,10 @@
 ``appointment_changed`` is sent after a booking is confirmed or cancelled (the meetings app
 forwards it to the officials' consoles).
 
+``status_moved`` is sent after the transaction that moved one appointment's status commits
+(``states.move``), with ``appointment_id``, the new state ``to`` and the ``now`` of the move.
+Sweeps of many appointments (``states.move_all``: lapsed holds) send nothing.
+
 ``personal_data_forgotten`` is sent inside the retention job's transaction, after the contact
 details of appointments were blanked: apps that keep more personal data about those appointments
 (the name shown in the meeting room, the names of exchanged files) blank it too, at the same time
@@ -13,4 +17,5 @@ forgotten; the next run tries again.
 from django.dispatch import Signal
 
 appointment_changed = Signal()  # sender=Appointment, appointment=<Appointment>
+status_moved = Signal()  # sender=Appointment, appointment_id=<int>, to=<Status>, now=<datetime>
 personal_data_forgotten = Signal()  # sender=Appointment, appointment_ids=<list of int>

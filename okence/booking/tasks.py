@@ -2,12 +2,17 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from okence.booking import retention, services
+from okence.booking import reminders, retention, services
 
 
 @db_periodic_task(crontab(minute="*"))
 def release_lapsed_holds() -> None:
     services.release_lapsed_holds(timezone.now())
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_reminders() -> None:
+    reminders.send_due(timezone.now())
 
 
 @db_periodic_task(crontab(minute="17"))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from okence import clientaddress
-from okence.booking import exceptions
+from okence.booking import exceptions, states
 from okence.booking import services as booking
 from okence.booking.availability import bookable_window
 from okence.booking.formatting import time_range
@@ -197,7 +197,7 @@ def _held(token: str):
 def verify(request, token: str):
     """Potrdite svoj e-poštni naslov: the code step, with Nadaljuj, Znova mi pošlji kodo, Nazaj."""
     appointment = _held(token)
-    if appointment.status not in (Status.HELD, Status.EXPIRED):
+    if appointment.status not in states.UNBOOKED:
         return redirect("booking:done", token=token)
     now = timezone.now()
     form = CodeForm(request.POST if request.POST.get("action") == "confirm" else None)
@@ -255,7 +255,7 @@ def verify(request, token: str):
 
 def done(request, token: str):
     appointment = _held(token)
-    if appointment.status in (Status.HELD, Status.EXPIRED):
+    if appointment.status in states.UNBOOKED:
         return redirect("booking:verify", token=token)
     return render(
         request,

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from okence.booking import services as booking
+from okence.booking import states
 from okence.booking.models import Status
 from okence.meetings import chat, events, services
 from okence.meetings.exceptions import MeetingError, NotAllowed
@@ -337,7 +338,7 @@ class CitizenConsumer(RoomConsumer):
             await self.send_json({"type": "state", "state": "turned_away"})
 
     async def state_changed(self, previous):
-        if self.second_device and self.state in (Status.COMPLETED, Status.NO_SHOW):
+        if self.second_device and self.state in states.ENDED:
             self.second_device = False
             await self.send_json({"type": "state", "state": "ended"})
             await self.close(code=Close.ENDED)
@@ -348,7 +349,7 @@ class CitizenConsumer(RoomConsumer):
         elif self.state == Status.CONFIRMED and previous == Status.WAITING:
             self.has_place = False  # turned away: a new knock and a new admission are needed
             await self.send_json({"type": "state", "state": "turned_away"})
-        elif self.state in (Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED):
+        elif self.state in (*states.ENDED, Status.CANCELLED):
             await self.send_json({"type": "state", "state": "ended"})
             await self.close(code=Close.ENDED)
 

@@ -1,7 +1,8 @@
 """The public API of the meetings app: when a room opens, the waiting room, admission, the end.
 
-Each step is a conditional UPDATE on the appointment's status, so that two officials (or an
-official and a disconnecting citizen, on different workers) can never both win. After a change
+Each step moves the appointment's status through ``booking.states.move`` (a conditional UPDATE on
+the state it expects), so that two officials (or an official and a disconnecting citizen, on
+different workers) can never both win; this app keeps the room's own record. After a change
 the participants and the unit's consoles are told through ``events``.
 """
 
@@ -11,18 +12,16 @@ import enum
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
-from okence.booking.models import Appointment, Status
+from okence.booking import states
+from okence.booking.models import Appointment
+from okence.booking.states import Status
 from okence.meetings import chat, events, turn
 from okence.meetings.exceptions import MeetingOver, NotAllowed, NotOpenYet, WrongState
 from okence.meetings.models import SILENT_AFTER, Room
 from okence.meetings.signals import meeting_ended
 from okence.offices.access import can_serve
 from okence.offices.models import Official
-
-# States in which the meeting link still leads somewhere.
-LIVE_STATES = (Status.CONFIRMED, Status.WAITING, Status.IN_MEETING)
 
 
 class Phase(enum.StrEnum):
@@ -44,7 +43,7 @@ def closes_at(appointment: Appointment) -> datetime.datetime:
 def phase(appointment: Appointment, now: datetime.datetime) -> Phase:
     if appointment.status == Status.CANCELLED:
         return Phase.CANCELLED
-    if appointment.status not in LIVE_STATES or now >= closes_at(appointment):
+    if appointment.status not in states.LIVE or now >= closes_at(appointment):
         return Phase.ENDED
     if now < opens_at(appointment):
         return Phase.NOT_OPEN
@@ -112,9 +111,7 @@ def knock(
     ):
         events.changed(appointment)
         return SECOND_DEVICE
-    fresh = Appointment.objects.filter(pk=appointment.pk, status=Status.CONFIRMED).update(
-        status=Status.WAITING
-    )
+    fresh = states.move(appointment, to=Status.WAITING, from_=[Status.CONFIRMED], now=now)
     changes = {
         "display_name": display_name,
         "citizen_connection": connection,
@@ -224,19 +221,16 @@ def _check_may_act(
 def _transition(
     appointment: Appointment,
     official: Official | None,
-    source,
-    target,
+    source: list[Status],
+    target: Status,
     now: datetime.datetime,
     **room_changes,
 ) -> None:
     _check_may_act(appointment, official, now)
-    changed = Appointment.objects.filter(pk=appointment.pk, status__in=source).update(status=target)
-    if not changed:
-        appointment.refresh_from_db(fields=["status"])
+    if not states.move(appointment, to=target, from_=source, now=now):
         raise WrongState
     room = room_of(appointment)
     Room.objects.filter(pk=room.pk).update(**room_changes)
-    appointment.status = target
     events.changed(appointment)
 
 
@@ -340,20 +334,15 @@ def forget_closed_chats(now: datetime.datetime) -> int:
     """Delete the chats of meetings that closed without the official ending them (cancelled, or
     past their closing time); how many messages."""
     closing = now - datetime.timedelta(minutes=settings.MEETING_CLOSES_MINUTES_AFTER_END)
-    closed = Appointment.objects.filter(Q(end__lte=closing) | ~Q(status__in=LIVE_STATES))
+    closed = Appointment.objects.filter(Q(end__lte=closing) | ~Q(status__in=states.LIVE))
     return chat.forget_all(closed)
 
 
 def todays_appointments(official: Official, now: datetime.datetime, *, whole_unit: bool = False):
     """The console's list: today's appointments (local day) in time order, with their rooms."""
-    zone = timezone.get_current_timezone()
-    day = now.astimezone(zone).date()
-    start = datetime.datetime.combine(day, datetime.time(0), tzinfo=zone)
     appointments = Appointment.objects.filter(
-        unit__in=official.units.all(),
-        start__gte=start,
-        start__lt=start + datetime.timedelta(days=1),
-    ).filter(~Q(status__in=[Status.HELD, Status.EXPIRED]))
+        states.starting_today(official.units.all(), now)
+    ).exclude(status__in=states.UNBOOKED)
     if not whole_unit:
         appointments = appointments.filter(official=official)
     return appointments.select_related("service", "unit", "official__user", "room").order_by(

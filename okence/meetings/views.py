@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from okence.booking import services as booking
+from okence.booking import states
 from okence.booking.formatting import time_range
 from okence.meetings import services
 from okence.meetings.exceptions import NotAllowed
@@ -61,6 +62,8 @@ def console(request):
             "official": official,
             "whole_unit": whole_unit,
             "appointments": appointments,
+            # Which states the script leaves out, from the one place that groups them.
+            "unbooked_states": states.UNBOOKED,
         },
     )
 

@@ -42,6 +42,7 @@ class ServiceAdmin(admin.ModelAdmin):
             _("Booking rules"),
             {"fields": ["duration_minutes", "min_notice_minutes", "max_advance_days"]},
         ),
+        (_("Reminders"), {"fields": ["first_reminder_minutes", "second_reminder_minutes"]}),
     ]
 
 

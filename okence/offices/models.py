@@ -50,6 +50,22 @@ class Service(models.Model):
     )
     min_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=120)
     max_advance_days = models.PositiveSmallIntegerField(_("maximum advance (days)"), default=30)
+    # Empty: that reminder is not sent. The first is meant for the day before, the second for
+    # the last hour; a booking made when a reminder's time has passed does not get it.
+    first_reminder_minutes = models.PositiveIntegerField(
+        _("first reminder (minutes before)"),
+        default=24 * 60,
+        null=True,
+        blank=True,
+        help_text=_("Empty: no first reminder."),
+    )
+    second_reminder_minutes = models.PositiveIntegerField(
+        _("second reminder (minutes before)"),
+        default=60,
+        null=True,
+        blank=True,
+        help_text=_("Empty: no second reminder."),
+    )
     active = models.BooleanField(_("offered"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

@@ -13,6 +13,7 @@ class Email(models.Model):
         PENDING = "pending", _("pending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")  # gave up after the last retry
+        DROPPED = "dropped", _("dropped")  # too late to be of use, or withdrawn by its sender
 
     reference = models.CharField(
         _("reference"),
@@ -37,6 +38,9 @@ class Email(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    # A message that would be of no use later (a reminder once the meeting has started) is
+    # dropped instead of being sent late.
+    not_after = models.DateTimeField(_("not after"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 
 from okence.outbox import outage
@@ -39,10 +39,12 @@ def queue(
     reference: str = "",
     attachments: list[dict] | None = None,
     not_before: datetime.datetime | None = None,
+    not_after: datetime.datetime | None = None,
     reply_to: str = "",
 ) -> Email:
     """Store a message and ask the background jobs to deliver it once the transaction commits
-    (or, with ``not_before``, once that time has come).
+    (or, with ``not_before``, once that time has come). With ``not_after``, a message still
+    undelivered by then (the mail server was down, or the queue behind) is dropped, not sent.
 
     ``reply_to``: where an answer goes, e.g. the unit's address for a message about an
     appointment; nobody reads the sender's mailbox.
@@ -58,6 +60,7 @@ def queue(
         attachments=attachments or [],
         reference=reference,
         next_attempt_at=max(now, not_before or now),
+        not_after=not_after,
         created_at=now,
     )
     from okence.outbox import tasks
@@ -121,6 +124,14 @@ def deliver(email_id: int, now: datetime.datetime) -> bool:
     if not claimed:
         return False
     email = Email.objects.get(pk=email_id)
+    if email.not_after is not None and now >= email.not_after:
+        Email.objects.filter(pk=email_id).update(
+            status=Email.Status.DROPPED,
+            last_error="too late: not sent after its last useful time",
+            next_attempt_at=now,  # kept from now on as long as a sent one
+        )
+        logger.info("email_dropped_late", extra={"email_id": email_id})
+        return False
     try:
         mailers.default.send_messages([as_message(email)])
     except MESSAGE_ERRORS as error:  # e.g. a mailbox that is full for now: retry this one later
@@ -213,12 +224,23 @@ def gave_up(reference: str) -> bool:
     return email is not None and email.status == Email.Status.FAILED
 
 
+def withdraw(reference: str, now: datetime.datetime) -> int:
+    """Drop the messages about ``reference`` that are not sent yet (e.g. the reminders of an
+    appointment that was cancelled); how many. One being sent at this moment may still go."""
+    return Email.objects.filter(reference=reference, status=Email.Status.PENDING).update(
+        status=Email.Status.DROPPED, last_error="withdrawn by its sender", next_attempt_at=now
+    )
+
+
 def forget_delivered(now: datetime.datetime) -> int:
-    """Delete delivered messages after OUTBOX_KEEP_SENT_HOURS, and ones that failed for good
-    after OUTBOX_KEEP_FAILED_DAYS: their bodies hold codes, meeting links and personal data."""
+    """Delete delivered (or dropped) messages after OUTBOX_KEEP_SENT_HOURS, and ones that failed
+    for good after OUTBOX_KEEP_FAILED_DAYS: their bodies hold codes, meeting links and personal
+    data."""
+    kept_until = now - datetime.timedelta(hours=settings.OUTBOX_KEEP_SENT_HOURS)
     sent = Email.objects.filter(
-        status=Email.Status.SENT,
-        sent_at__lte=now - datetime.timedelta(hours=settings.OUTBOX_KEEP_SENT_HOURS),
+        Q(status=Email.Status.SENT, sent_at__lte=kept_until)
+        # A dropped message was last due at next_attempt_at; it is kept as long as a sent one.
+        | Q(status=Email.Status.DROPPED, next_attempt_at__lte=kept_until)
     )
     failed = Email.objects.filter(
         status=Email.Status.FAILED,

@@ -7,25 +7,17 @@ import datetime
 import statistics as stats
 from collections import Counter
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.db.models.functions import TruncMonth
 
-from okence.booking.models import Appointment, Status
+from okence.booking import states
+from okence.booking.models import Appointment
+from okence.booking.states import Status
+from okence.offices.models import Unit
 from okence.surveys.models import Answer, Rating
 
-ZONE = ZoneInfo("Europe/Ljubljana")
 # The fewest people a survey figure or message may come from: fewer could be recognised.
 MINIMUM_GROUP = 5
-OUTCOMES = [Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED, Status.EXPIRED]
-BOOKED_STATES = [
-    Status.CONFIRMED,
-    Status.WAITING,
-    Status.IN_MEETING,
-    Status.COMPLETED,
-    Status.NO_SHOW,
-    Status.CANCELLED,
-]
 
 
 @dataclass(frozen=True)
@@ -35,13 +27,6 @@ class Filters:
     unit_ids: frozenset[int]  # already limited to the reader's scope
     service_id: int | None = None
     official_id: int | None = None
-
-    def window(self) -> tuple[datetime.datetime, datetime.datetime]:
-        start = datetime.datetime.combine(self.first_day, datetime.time(0), tzinfo=ZONE)
-        end = datetime.datetime.combine(
-            self.last_day + datetime.timedelta(days=1), datetime.time(0), tzinfo=ZONE
-        )
-        return start, end
 
 
 @dataclass
@@ -88,10 +73,9 @@ class Report:
         }
 
 
-def _appointments(filters: Filters):
-    start, end = filters.window()
+def _appointments(filters: Filters, units: list[Unit]):
     appointments = Appointment.objects.filter(
-        unit__in=filters.unit_ids, start__gte=start, start__lt=end
+        states.starting_on(units, filters.first_day, filters.last_day)
     )
     if filters.service_id:
         appointments = appointments.filter(service=filters.service_id)
@@ -119,34 +103,41 @@ def _median(values: list[float]) -> float | None:
 
 def report(filters: Filters) -> Report:
     result = Report()
+    units = list(Unit.objects.filter(pk__in=filters.unit_ids).only("pk", "timezone"))
+    zones = {unit.pk: unit.zone for unit in units}
     rows = list(
-        _appointments(filters).values_list(
-            "status", "start", "room__first_knocked_at", "room__admitted_at", "room__ended_at"
+        _appointments(filters, units).values_list(
+            "status",
+            "start",
+            "room__first_knocked_at",
+            "room__admitted_at",
+            "room__ended_at",
+            "unit",
         )
     )
     statuses = Counter(status for status, *_ in rows)
-    result.booked = sum(statuses[state] for state in BOOKED_STATES)
+    result.booked = sum(statuses[state] for state in states.BOOKED)
     result.not_confirmed = statuses[Status.EXPIRED]
     result.cancelled = statuses[Status.CANCELLED]
     result.completed = statuses[Status.COMPLETED]
     result.no_shows = statuses[Status.NO_SHOW]
     waits = [
         (admitted - knocked).total_seconds()
-        for _, _, knocked, admitted, _ in rows
+        for _, _, knocked, admitted, _, _ in rows
         if knocked and admitted and admitted >= knocked
     ]
     meetings = [
         (ended - admitted).total_seconds()
-        for status, _, _, admitted, ended in rows
+        for status, _, _, admitted, ended, _ in rows
         if status == Status.COMPLETED and admitted and ended
     ]
     result.median_wait_seconds, result.waits_measured = _median(waits), len(waits)
     result.median_meeting_seconds, result.meetings_measured = _median(meetings), len(meetings)
     per_day: Counter = Counter()
-    for status, start, *_ in rows:
-        if status not in BOOKED_STATES:
+    for status, start, *_, unit in rows:
+        if status not in states.BOOKED:
             continue
-        local = start.astimezone(ZONE)
+        local = start.astimezone(zones[unit])
         per_day[local.date()] += 1
         result.by_weekday[local.weekday()] += 1
         result.by_hour[local.hour] = result.by_hour.get(local.hour, 0) + 1

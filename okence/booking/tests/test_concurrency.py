@@ -19,7 +19,8 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from okence.booking import exceptions, services
-from okence.booking.models import ACTIVE_STATES, Appointment
+from okence.booking.models import Appointment
+from okence.booking.states import ACTIVE as ACTIVE_STATES
 from okence.booking.tests.test_journey import DETAILS, details_url
 from okence.conftest import LJUBLJANA, MONDAY_MORNING
 from okence.tokens import hash_token

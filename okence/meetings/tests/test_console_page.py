@@ -207,6 +207,12 @@ def test_an_empty_day_says_so(client, clock, ana):
     assert "data-empty" in response.content.decode()
 
 
+def test_the_page_tells_its_script_which_states_were_never_booked(client, day, ana):
+    """The script hides rows in these states; the server, not the script, knows which."""
+    response = signed_in(client, ana).get(CONSOLE)
+    assert 'data-unbooked-states="held expired"' in response.content.decode()
+
+
 def test_the_page_runs_no_inline_script_and_signs_out_by_post(client, day, ana):
     response = signed_in(client, ana).get(CONSOLE)
     content = response.content.decode()

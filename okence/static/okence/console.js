@@ -9,7 +9,7 @@ import { Socket } from "./lib/socket.js";
 
 const SOUND_KEY = "okence.console.sound";
 const NOTIFICATIONS_KEY = "okence.console.notifications";
-const HIDDEN_STATES = new Set(["held", "expired"]);
+
 const PENDING_MS = 8_000; // an action with no answer by then may be tried again
 
 const root = document.getElementById("console");
@@ -17,6 +17,8 @@ const tbody = root?.querySelector("[data-rows]");
 const language = document.documentElement.lang || "sl";
 const zone = root?.dataset.zone || "Europe/Ljubljana";
 const baseTitle = document.title;
+// States of appointments that were never booked: the server says which (booking.states).
+const HIDDEN_STATES = new Set((root?.dataset.unbookedStates || "").split(" ").filter(Boolean));
 
 // Texts ---------------------------------------------------------------------------------------
 
