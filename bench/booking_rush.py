@@ -129,6 +129,12 @@ def parse_args(argv=None):
     parser.add_argument("--database-url", default=DEFAULT_PG_URL, help="PostgreSQL for (b)")
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="Redis for (b); flushed")
     parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=8,
+        help="DATABASE_POOL_SIZE of each worker in (b) (8; 0: a connection per request)",
+    )
+    parser.add_argument(
         "--judge-targets",
         action="store_true",
         help="also fail when (b) misses the issue's absolute targets",
@@ -375,6 +381,7 @@ def run_scaled(args, folder: Path) -> dict:
                 SECRET_KEY="bench-only-not-secret",
                 DATABASE_URL=args.database_url,
                 REDIS_URL=args.redis_url,
+                DATABASE_POOL_SIZE=str(args.pool_size),
                 SMTP_URL=smtp_url,
                 BOOKING_HOLDS_PER_IP_PER_HOUR=HOLDS_PER_HOUR,
                 LOG_LEVEL="WARNING",
@@ -506,7 +513,8 @@ def main(argv=None) -> int:
     )
     labels = {
         "single": "(a) single: manage.py serve (development profile), SQLite, huey in process",
-        "scaled": "(b) scaled: nginx -> 2 x serve --no-worker, PostgreSQL, Redis, run_huey",
+        "scaled": "(b) scaled: nginx -> 2 x serve --no-worker, PostgreSQL "
+        f"(DATABASE_POOL_SIZE={args.pool_size}), Redis, run_huey",
     }
     for name, result in results.items():
         print_setup(labels[name], result)
