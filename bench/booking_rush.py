@@ -49,6 +49,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import availability
@@ -58,6 +59,7 @@ LOCUSTFILE = Path(__file__).resolve().parent / "locustfiles" / "booking_rush.py"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/bench_booking_rush"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
 CALENDAR_STEPS = ("3 calendar month", "4 day")
+START_SECONDS = 120  # for a server to answer: imports take long on a busy machine
 HOLDS_PER_HOUR = "1000000"  # BOOKING_HOLDS_PER_IP_PER_HOUR for the run: every citizen is 127.0.0.1
 
 # Run by ``manage.py shell -c`` (after support.SHELL_PRELUDE; FILL replaced): takes FILL of the
@@ -339,6 +341,16 @@ def run_locust(args, url: str, folder: Path, mail: Path, paths: list, servers: l
     }
 
 
+def warm_up(origin: str, paths: list) -> None:
+    """Each page once per worker before the clock runs: the first request of a process imports
+    and compiles templates for about a second, which is start-up, not load."""
+    for _ in range(2):  # nginx takes turns between the two workers
+        for unit, service in paths:
+            for path in ("/", f"/{unit}/", f"/{unit}/{service}/"):
+                with urllib.request.urlopen(origin + path, timeout=60) as response:  # noqa: S310
+                    response.read()
+
+
 def calendar_rate(result: dict) -> float:
     return sum(float(result["rows"].get(step, {}).get("Requests/s", 0)) for step in CALENDAR_STEPS)
 
@@ -361,7 +373,8 @@ def run_single(args, folder: Path) -> dict:
         with support.Server(
             env, folder, serve_with_worker, log_name="serve.log", name="serve"
         ) as server:
-            server.wait_until_it_answers()
+            server.wait_until_it_answers(START_SECONDS)
+            warm_up(server.origin, data["paths"])
             result = run_locust(
                 args, server.origin, folder, sink.folder, data["paths"], [server.pid]
             )
@@ -419,11 +432,12 @@ def run_scaled(args, folder: Path) -> dict:
                     )
                 )
                 for worker in workers:
-                    worker.wait_until_it_answers()
+                    worker.wait_until_it_answers(START_SECONDS)
                 if huey.process.poll() is not None:
                     sys.exit(f"run_huey exited:\n{huey.log_tail()}")
                 nginx = stack.enter_context(Nginx(folder, [w.port for w in workers]))
-                nginx.wait_until_it_answers()
+                nginx.wait_until_it_answers(START_SECONDS)
+                warm_up(nginx.origin, data["paths"])
                 result = run_locust(
                     args, nginx.origin, folder, sink.folder, data["paths"], [w.pid for w in workers]
                 )
@@ -495,29 +509,28 @@ def verdict(results: dict, args) -> dict[str, bool]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    results = {}
-    with support.temporary_folder("okence-bench-rush-", keep=args.keep) as folder:
-        if args.only != "scaled":
-            (folder / "single").mkdir()
-            results["single"] = run_single(args, folder / "single")
-        if args.only != "single":
-            reason = pg_or_redis_missing(args)
-            if reason:
-                print(f"(b) scaled skipped: {reason}")
-            else:
-                (folder / "scaled").mkdir()
-                results["scaled"] = run_scaled(args, folder / "scaled")
-    print(
-        f"\nBooking rush — {args.users} citizens, spawned at {args.spawn_rate:g}/s, "
-        f"{args.run_time} per setup, no pause; busy calendar: {args.fill:.0%} of free times taken"
-    )
     labels = {
         "single": "(a) single: manage.py serve (development profile), SQLite, huey in process",
         "scaled": "(b) scaled: nginx -> 2 x serve --no-worker, PostgreSQL "
         f"(DATABASE_POOL_SIZE={args.pool_size}), Redis, run_huey",
     }
-    for name, result in results.items():
-        print_setup(labels[name], result)
+    print(
+        f"Booking rush — {args.users} citizens, spawned at {args.spawn_rate:g}/s, "
+        f"{args.run_time} per setup, no pause; busy calendar: {args.fill:.0%} of free times taken",
+        flush=True,
+    )
+    runs = {"single": run_single, "scaled": run_scaled}
+    results = {}
+    with support.temporary_folder("okence-bench-rush-", keep=args.keep) as folder:
+        for name, run in runs.items():
+            if args.only not in (None, name):
+                continue
+            if name == "scaled" and (reason := pg_or_redis_missing(args)):
+                print(f"(b) scaled skipped: {reason}")
+                continue
+            (folder / name).mkdir()
+            results[name] = run(args, folder / name)
+            print_setup(labels[name], results[name])
     if len(results) == 2:
         gain = calendar_rate(results["scaled"]) / max(calendar_rate(results["single"]), 1e-9)
         print(f"\ncalendar pages a second, scaled / single: {gain:.2f}×")
