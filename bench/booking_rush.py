@@ -8,8 +8,8 @@ the code from the e-mail, confirm, booked page. In one run, with the same load o
     in-memory channel layer, huey's consumer as threads in the same process);
 (b) **scaled**: nginx (Debian's package, a configuration of this script's own on a loopback
     port) in front of two ``manage.py serve --no-worker`` processes, production profile, on
-    PostgreSQL and Redis (channel layer, cache, huey), with ``manage.py run_huey`` sending the
-    e-mail.
+    PostgreSQL and Redis (channel layer, cache, huey), with ``manage.py run_huey`` for the jobs
+    and ``manage.py run_deliveries`` sending the e-mail.
 
 Both start from ``manage.py load_demo`` (2 units, 4 services each, 3 officials each) and a busy
 calendar: ``--fill`` (60 %) of every official's free times in the bookable window are taken by
@@ -201,11 +201,13 @@ def serve_with_worker(port: int) -> list[str]:
     return [sys.executable, "manage.py", "serve", "--port", str(port)]
 
 
-def prepare(env: dict, fill: float, *, collect_static: bool = False) -> dict:
+def prepare(env: dict, fill: float, *, production: bool = False) -> dict:
     support.manage(env, "migrate", "--no-input", "-v", "0")
-    if collect_static:
+    if production:
         support.manage(env, "collectstatic", "--no-input", "-v", "0")
-    support.manage(env, "load_demo")
+    # In the production profile load_demo wants --force: its published passwords are harmless on
+    # a throwaway database on loopback.
+    support.manage(env, "load_demo", *(["--force"] if production else []))
     return support.shell(env, BUSY.replace("FILL", repr(fill)))
 
 
@@ -406,7 +408,7 @@ def run_scaled(args, folder: Path, pool_size: int) -> dict:
                 BOOKING_HOLDS_PER_IP_PER_HOUR=HOLDS_PER_HOUR,
                 LOG_LEVEL="WARNING",
             )
-            data = prepare(env, args.fill, collect_static=True)
+            data = prepare(env, args.fill, production=True)
             print(f"(b) pool {pool_size}: {data['busy']:,} busy appointments; serving", flush=True)
             with contextlib.ExitStack() as stack:
                 workers = [
@@ -421,27 +423,28 @@ def run_scaled(args, folder: Path, pool_size: int) -> dict:
                     )
                     for n in (1, 2)
                 ]
-                huey = stack.enter_context(
-                    support.Server(
-                        env,
-                        folder,
-                        lambda port: [
-                            sys.executable,
-                            "manage.py",
-                            "run_huey",
-                            "-w",
-                            "2",
-                            "-k",
-                            "thread",
-                        ],
-                        log_name="huey.log",
-                        name="huey",
+                # The jobs' queue (with the periodic jobs) and the e-mail delivery queue, each
+                # with its own worker, as deploy/systemd runs them.
+                background = [
+                    stack.enter_context(
+                        support.Server(
+                            env,
+                            folder,
+                            lambda port, command=command: [sys.executable, "manage.py", *command],
+                            log_name=f"{command[0]}.log",
+                            name=command[0],
+                        )
                     )
-                )
+                    for command in (
+                        ["run_huey", "--workers", "2", "--worker-type", "thread"],
+                        ["run_deliveries", "--workers", "2"],
+                    )
+                ]
                 for worker in workers:
                     worker.wait_until_it_answers(START_SECONDS)
-                if huey.process.poll() is not None:
-                    sys.exit(f"run_huey exited:\n{huey.log_tail()}")
+                for process in background:
+                    if process.process.poll() is not None:
+                        sys.exit(f"{process.name} exited:\n{process.log_tail()}")
                 nginx = stack.enter_context(Nginx(folder, [w.port for w in workers]))
                 nginx.wait_until_it_answers(START_SECONDS)
                 warm_up(nginx.origin, data["paths"])
@@ -537,7 +540,7 @@ def setups(args) -> list[tuple[str, str, Callable[[Path], dict]]]:
             name = "scaled" if len(args.pool_size) == 1 else f"scaled, pool {size}"
             label = (
                 f"(b) {name}: nginx -> 2 x serve --no-worker, PostgreSQL "
-                f"(DATABASE_POOL_SIZE={size}), Redis, run_huey"
+                f"(DATABASE_POOL_SIZE={size}), Redis, run_huey, run_deliveries"
             )
             chosen.append((name, label, lambda folder, size=size: run_scaled(args, folder, size)))
     return chosen

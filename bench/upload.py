@@ -228,7 +228,7 @@ import uvicorn
 from django.core.files import File
 from pypdf import PdfReader
 
-from okence.exchange import checks, services
+from okence.exchange import pdf_checks, services
 
 
 class Received(File):
@@ -241,7 +241,7 @@ def reader_of_open_file(path, strict=False):
 
 
 services.File = Received
-checks.PdfReader = reader_of_open_file
+pdf_checks.PdfReader = reader_of_open_file
 uvicorn.run("okence.asgi:application", host="127.0.0.1", port=int(sys.argv[1]), lifespan="off",
             log_level="warning")
 """
@@ -390,7 +390,7 @@ from django.conf import settings
 from django.core.files import File
 from pypdf import PdfReader
 
-from okence.exchange import checks, services
+from okence.exchange import checks, pdf_checks, services
 
 path, chunk_size, runs = sys.argv[-3], int(sys.argv[-2]), int(sys.argv[-1])
 size = os.path.getsize(path)
@@ -445,7 +445,7 @@ def receive_like():
 
 
 def pypdf_by_path():
-    checks._check_pdf(path)  # PdfReader(path): reads the whole file into a BytesIO
+    pdf_checks.check_pdf(path)
 
 
 def pypdf_by_file():
@@ -473,7 +473,7 @@ step("sha256 alone (in memory, %d KiB chunks)" % (chunk_size // 1024), sha_only)
 step("receive loop: write + sha256 (%d KiB chunks)" % (chunk_size // 1024), receive_like)
 step("libmagic: magic.from_file", lambda: magic.from_file(path, mime=True))
 step("checks.verify (libmagic + pypdf by path)", lambda: checks.verify(path, "x.pdf"))
-step("pypdf by path (as checks._check_pdf)", pypdf_by_path)
+step("pdf_checks.check_pdf (pypdf by open file, every check)", pypdf_by_path)
 step("pypdf by open file (proposed)", pypdf_by_file)
 step("storage().save(File(...)): a copy", storage_save)
 step("os.link into the storage (proposed)", hard_link)

@@ -49,10 +49,12 @@ PERSONAL_DATA = (
             "exchange.SharedFile.stored_name",
             "exchange.SharedFile.content_type",
             "exchange.SharedFile.sha256",
+            "exchange.Upload.uploader",
         ),
         how_long=_(
             "Exchanged files: until EXCHANGE_GRACE_MINUTES after the meeting's end (or after "
-            "the meeting closes if it was never ended)."
+            "the meeting closes if it was never ended). An upload under way names the "
+            "uploader's address (IPv6: its /64) until it ends, at most EXCHANGE_UPLOAD_SECONDS."
         ),
         forgotten_by="okence.exchange.tasks.purge_folders",
     ),
@@ -65,6 +67,8 @@ PERSONAL_DATA = (
             "outbox.Email.attachments",
             "outbox.Email.last_error",
             "outbox.Email.reference",
+            "outbox.Email.reply_to",
+            "outbox.Email.message_id",
         ),
         how_long=_(
             "Outgoing e-mail: until delivered, then OUTBOX_KEEP_SENT_HOURS; one that could not "
@@ -126,6 +130,9 @@ NOT_PERSONAL = {
     "booking.Appointment.meeting_token_hash": "SHA-256 of a random token: identifies no one",
     "booking.Appointment.manage_token_hash": "SHA-256 of a random token: identifies no one",
     "meetings.Room.citizen_connection": "the name of a server-side channel while connected",
+    "meetings.Room.citizen_device": "digest of a random secret cookie of the admitted browser",
+    "meetings.Room.second_device": "digest of a random secret cookie of another browser",
+    "meetings.Room.second_device_connection": "the name of a server-side channel while connected",
     "meetings.ChatMessage.sender": "which side wrote: citizen or official",
     "meetings.ChatMessage.kind": "a text or the shared folder's link",
     "exchange.FileEvent.action": "what happened",
@@ -133,4 +140,5 @@ NOT_PERSONAL = {
     "exchange.SharedFile.uploaded_by": "which side uploaded: citizen or official",
     "surveys.Ticket.token_hash": "SHA-256 of a random token: identifies no one",
     "outbox.Email.status": "a state",
+    "audit.AuditEvent.action": "what a member of staff did (no content; kept AUDIT_KEEP_DAYS)",
 }

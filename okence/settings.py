@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from okence import logs
 from okence.env import envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,6 +39,10 @@ SITE_URL_FOLLOWS_SERVE = DEVELOPMENT and not SITE_URL
 SITE_URL = SITE_URL or "http://127.0.0.1:8000"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# The proxies whose X-Forwarded-For and X-Forwarded-Proto `manage.py serve` believes: the client
+# address every per-address limit counts (okence/clientaddress.py) comes from them. Comma-separated
+# addresses or networks; "*" trusts anyone who can reach the port (only for a unix socket).
+FORWARDED_ALLOW_IPS = envlist("FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,11 +61,14 @@ INSTALLED_APPS = [
     "okence.reports",
     "okence.server",
     "okence.ratelimits",
+    "okence.audit",
 ]
 
 MIDDLEWARE = [
+    "okence.metrics.CountRequests",  # first, so that it sees every answer
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "okence.page_headers.PageHeadersMiddleware",  # after WhiteNoise: static files stay cacheable
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -135,7 +143,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Background jobs: huey on SQLite inside the web process by default, on Redis with separate workers
-# at scale; in tests they run inline.
+# at scale; in tests they run inline. E-mail deliveries have a queue of their own
+# (HUEY_DELIVERIES, okence/outbox/delivery_queue.py): a mail server that does not answer holds up
+# deliveries only, never the periodic jobs (expiring holds, purging folders, retention).
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
@@ -143,12 +153,18 @@ if REDIS_URL:
         "url": REDIS_URL,
         "immediate": TESTING,
     }
+    HUEY_DELIVERIES = HUEY | {"name": "okence-deliveries"}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "okence",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": TESTING,
+    }
+    # A file of its own, so that the two queues' workers never wait on each other's write lock.
+    HUEY_DELIVERIES = HUEY | {
+        "name": "okence-deliveries",
+        "filename": str(VAR_DIR / "huey-deliveries.sqlite3"),
     }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -200,7 +216,7 @@ if SMTP_URL:
     _smtp = _env.email_url_config(SMTP_URL)
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "BACKEND": "okence.outbox.backends.SmtpBackend",
             "OPTIONS": {
                 "host": _smtp["EMAIL_HOST"],
                 "port": _smtp["EMAIL_PORT"],
@@ -208,7 +224,10 @@ if SMTP_URL:
                 "password": _smtp.get("EMAIL_HOST_PASSWORD") or None,
                 "use_tls": bool(_smtp.get("EMAIL_USE_TLS")),
                 "use_ssl": bool(_smtp.get("EMAIL_USE_SSL")),
-                "timeout": 10,
+                # A server that takes the connection but does not greet us is down: give up soon.
+                "connect_timeout": envint("SMTP_CONNECT_TIMEOUT", 5),
+                # Once it has answered, it may take its time with the message (spam checks).
+                "timeout": envint("SMTP_TIMEOUT", 30),
             },
         }
     }
@@ -244,6 +263,13 @@ HTTPS = SITE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and envbool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+# includeSubDomains and preload bind every host under the domain to HTTPS for a year or for good;
+# an administrative unit's domain has hosts Okence does not run, so only its owner can decide
+# that (SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD). `check --deploy` warns of the two
+# off; they are silenced deliberately, for that reason (docs/deploy.md).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SESSION_COOKIE_HTTPONLY = True
 
@@ -280,7 +306,23 @@ EXCHANGE_ALLOWED_TYPES = envlist(
     "EXCHANGE_ALLOWED_TYPES", ["pdf", "jpg", "jpeg", "png", "docx", "xlsx", "odt", "ods"]
 )
 EXCHANGE_MAX_IMAGE_PIXELS = envint("EXCHANGE_MAX_IMAGE_MEGAPIXELS", 50) * 1_000_000
+# What an office document may unpack to, and a PDF decompress to, while it is checked.
+EXCHANGE_MAX_UNPACKED_BYTES = envint("EXCHANGE_MAX_UNPACKED_MB", 200) * 1024 * 1024
 EXCHANGE_GRACE_MINUTES = envint("EXCHANGE_GRACE_MINUTES", 60)  # files stay this long after the end
+# Uploads in flight: at most this many at once per folder and per uploader (a citizen's address,
+# an official's sign-in), each holding its declared size of the folder's room until it ends. A
+# body that sends nothing for STALL seconds, or is not all there after UPLOAD seconds, is dropped.
+EXCHANGE_UPLOADS_PER_FOLDER = envint("EXCHANGE_UPLOADS_PER_FOLDER", 2)
+EXCHANGE_UPLOADS_PER_ADDRESS = envint("EXCHANGE_UPLOADS_PER_ADDRESS", 3)
+EXCHANGE_UPLOAD_STALL_SECONDS = envint("EXCHANGE_UPLOAD_STALL_SECONDS", 30)
+EXCHANGE_UPLOAD_SECONDS = envint("EXCHANGE_UPLOAD_SECONDS", 900)
+# After this many refused uploads a visitor may upload no more into that folder.
+EXCHANGE_MAX_REFUSED = envint("EXCHANGE_MAX_REFUSED", 20)
+# The file checks run in worker processes; one that takes longer is killed and the file refused.
+EXCHANGE_CHECK_WORKERS = envint("EXCHANGE_CHECK_WORKERS", 2)
+EXCHANGE_CHECK_SECONDS = envint("EXCHANGE_CHECK_SECONDS", 30)
+# A request whose head (request line and headers) is not all there after this long is dropped.
+HTTP_HEADER_SECONDS = envint("HTTP_HEADER_SECONDS", 10)
 CLAMD_ADDRESS = envstr("CLAMD_ADDRESS", "")  # /run/clamav/clamd.ctl or host:port; empty: no scan
 FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR") or None
 EXCHANGE_S3_BUCKET = envstr("EXCHANGE_S3_BUCKET", "")
@@ -307,22 +349,64 @@ else:
 # The survey after a meeting.
 SURVEY_VALID_DAYS = 14
 # Answers are not linked to anyone, but a comment is free text that may still name a person.
+AUDIT_KEEP_DAYS = envint("AUDIT_KEEP_DAYS", 365)  # what staff did, for the unit administrators
 SURVEY_KEEP_COMMENTS_DAYS = envint("SURVEY_KEEP_COMMENTS_DAYS", 365)  # after the meeting's day
 SURVEY_FOLLOW_UP_AFTER_MINUTES = envint("SURVEY_FOLLOW_UP_AFTER_MINUTES", 30)
 
+# Metrics at /metrics for Prometheus, with this bearer token; without one /metrics is not served.
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+
+# Logs: one JSON object a line in production (LOG_FORMAT=json), readable text in development,
+# each with the request's id; without tokens, codes, e-mail addresses, query strings or (unless
+# LOG_CLIENT_ADDRESSES) the addresses citizens connect from. See docs/operations.md.
+LOG_FORMAT = envstr("LOG_FORMAT", "text" if DEVELOPMENT else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text: {LOG_FORMAT}")
+LOG_CLIENT_ADDRESSES = envbool("LOG_CLIENT_ADDRESSES", False)
+LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "okence.redaction.RedactTokens"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    "filters": {
+        "redact_tokens": {"()": "okence.redaction.RedactTokens"},
+        "redact_email_addresses": {"()": "okence.redaction.RedactEmailAddresses"},
+        "redact_addresses": {"()": "okence.redaction.RedactAddresses"},
+        "access_log_without_query": {"()": "okence.logs.AccessLogWithoutQuery"},
+        "request_id": {"()": "okence.logs.AddRequestId"},
     },
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "json": logs.JSON_FORMATTER,
+        "text": logs.TEXT_FORMATTER,
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "level": LOG_LEVEL,
+            "formatter": LOG_FORMAT,
+            "filters": [
+                "access_log_without_query",
+                "redact_tokens",
+                "redact_email_addresses",
+                *([] if LOG_CLIENT_ADDRESSES else ["redact_addresses"]),
+                "request_id",
+            ],
+        },
+        "metrics": {"class": "okence.metrics.CountEvents"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # uvicorn's loggers go through the same handler (serve passes log_config=None), so that its
     # access log is redacted too.
     "loggers": {
-        "uvicorn": {"level": "INFO"},
-        "uvicorn.error": {"level": "INFO"},
-        "uvicorn.access": {"level": "INFO"},
+        # The services' events (INFO) are counted for the metrics whatever LOG_LEVEL lets through.
+        "okence": {"handlers": ["metrics"], "level": "DEBUG" if LOG_LEVEL == "DEBUG" else "INFO"},
+        # Never DEBUG, whatever LOG_LEVEL says: at DEBUG the template engine logs every missing
+        # variable with the whole context (a citizen's name, e-mail, chat), the database every
+        # query with its parameters, and uvicorn.error every WebSocket frame (chat, names).
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
+        # uvicorn's own configuration, when something applied it, stops them propagating.
+        "uvicorn": {"level": "INFO", "propagate": True},
+        "uvicorn.error": {"level": "INFO", "propagate": True},
+        "uvicorn.access": {"level": "INFO", "propagate": True},
     },
 }

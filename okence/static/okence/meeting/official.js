@@ -59,6 +59,8 @@ function apply(next) {
 // knock); the page's clock is only the fallback.
 function learn(appointment) {
   if (appointment?.waiting_since) waitingSince = new Date(appointment.waiting_since);
+  // During the meeting another device with the citizen's link asks to join (admit / turn_away).
+  $("second-device").hidden = !(appointment?.second_device && appointment.state === "in_meeting");
 }
 
 socket.on("hello", (message) => {
@@ -72,10 +74,12 @@ socket.on("state", ({ state, appointment }) => {
   learn(appointment);
   apply(state);
 });
-socket.on("peer", ({ role, present }) => {
+socket.on("peer", ({ role, present, page }) => {
   if (role !== "citizen") return;
   citizenPresent = present;
-  if (present && status === "in_meeting") {
+  if (present && call.samePeer(page)) {
+    note(peerNote, ""); // the citizen's page reconnected; the call went on
+  } else if (present && status === "in_meeting") {
     call.offer(); // a fresh connection: the citizen may have reloaded their page
     note(peerNote, text.citizenJoining);
   } else if (!present && status === "in_meeting") {
