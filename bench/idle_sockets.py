@@ -1,28 +1,32 @@
-"""Benchmark: 2,000 idle meeting sockets on one uvicorn worker, and the signalling relay under them.
+"""Benchmark: 10,000 idle meeting sockets on one uvicorn worker, and the relay under them.
 
 One uvicorn process serves ``okence.asgi:application`` as in production (``python -m uvicorn``,
 uvicorn's default WebSocket implementation, permessage-deflate on, keepalive pings every 20 s),
-on a throwaway SQLite database and the in-memory channel layer (the embedded default: no
-REDIS_URL). The data: 1 unit, 1 service, 1 official with a signed-in session, 2,000 confirmed
-appointments, each with its own meeting token, and one more appointment, open now, for the
-measured pair.
+on a throwaway SQLite database and the Redis channel layer and cache (REDIS_URL, as at scale;
+``--in-memory`` for the embedded default's in-memory layer instead). The data: 1 unit, 1 service,
+1 official with a signed-in session, 10,000 confirmed appointments, each with its own meeting
+token, and one more appointment, open now, for the measured pair.
 
 In one run:
 
 1. The server's resident memory (VmRSS of /proc/<pid>/status) before any socket.
 2. Baseline: the citizen of the pair knocks, the official admits, and the citizen sends
    ``signal`` candidates with a timestamp inside the candidate string; the official's socket
-   receives them. 500 samples, paced under the 20 messages/s per-socket limit → p50/p99.
-3. 2,000 citizen sockets are opened in batches of 100 and held idle (the hello only, no knock).
-   The server's RSS with them, and its CPU time (utime+stime of /proc/<pid>/stat) over 10 s of
+   receives them. 500 samples, paced under the 20 messages/s per-socket limit → p50/p99. Then
+   the server's CPU time (utime+stime of /proc/<pid>/stat) over 10 s with only the pair open.
+3. 10,000 citizen sockets are opened in batches of 100 and held idle (the hello only, no knock),
+   all from this one asyncio process. The server's RSS with them, and its CPU time over 10 s of
    idleness.
-4. The same relay measurement under the 2,000 idle sockets.
+4. The same relay measurement under the 10,000 idle sockets.
 
-Targets: the 2,000 idle sockets all held with the server's RSS under 300 MB and its CPU under one
-core (idle should be near 0); relay p99 under 50 ms with them. Exits 1 when a target is missed.
+Targets: the idle sockets all held, at most 100 KB of server RSS each (the growth over the
+0-socket baseline), idle CPU under 25 % of one core; relay p99 with them under 50 ms, or under
+twice the baseline p99 of the same run when the machine is too busy for that. Exits 1 when a
+target is missed. Every process may hold 20,000 open files here (``ulimit -n``; it cannot be
+raised), which 10,000 sockets on each side fit.
 
-    .venv/bin/python bench/idle_sockets.py
-    .venv/bin/python bench/idle_sockets.py --connections 5000 --samples 1000
+    .venv/bin/python bench/idle_sockets.py                     # 10,000 on redis://…/12
+    .venv/bin/python bench/idle_sockets.py --connections 2000 --in-memory
 
 The benchmark client (this process) runs on the same machine and its CPU use competes with the
 server's; the 1-minute load average is printed next to the figures.
@@ -39,6 +43,7 @@ import time
 import support
 
 MESSAGE_TIMEOUT = 10  # seconds for one relayed message before the run is called failed
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
 
 # Run by ``manage.py shell -c`` in the server's environment (after support.SHELL_PRELUDE;
 # CONNECTIONS replaced): unit, service, official with a session; the appointments. Answers the
@@ -83,16 +88,21 @@ answer({
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--connections", type=int, default=2_000, help="idle sockets (2,000)")
+    parser.add_argument("--connections", type=int, default=10_000, help="idle sockets (10,000)")
     parser.add_argument("--samples", type=int, default=500, help="relayed signals per run (500)")
     parser.add_argument(
         "--rate", type=float, default=18.0, help="signals a second (18; the limit is 20)"
     )
     parser.add_argument("--batch", type=int, default=100, help="sockets opened at once (100)")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="CPU window (10 s)")
-    parser.add_argument("--target-rss-mb", type=float, default=300.0, help="RSS target (300 MB)")
     parser.add_argument(
-        "--target-cpu", type=float, default=100.0, help="idle CPU target, %% of a core (100)"
+        "--target-kb-per-socket",
+        type=float,
+        default=100.0,
+        help="server RSS growth per idle socket (100 KB)",
+    )
+    parser.add_argument(
+        "--target-cpu", type=float, default=25.0, help="idle CPU target, %% of a core (25)"
     )
     parser.add_argument("--target-p99-ms", type=float, default=50.0, help="relay p99 (50 ms)")
     parser.add_argument(
@@ -103,8 +113,14 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--redis-url",
-        help="serve with REDIS_URL (Redis channel layer and cache) instead of the embedded "
-        "in-memory layer; that Redis database is flushed before and after",
+        default=DEFAULT_REDIS_URL,
+        help=f"REDIS_URL of the server (channel layer and cache; {DEFAULT_REDIS_URL}); "
+        "that Redis database is flushed before and after",
+    )
+    parser.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="the embedded default's in-memory channel layer instead of Redis",
     )
     return parser.parse_args(argv)
 
@@ -130,6 +146,16 @@ def raise_open_files(needed: int) -> tuple[int, int]:
 def uvicorn_with_backlog(port: int) -> list[str]:
     """Room for the batches of handshakes arriving at once."""
     return support.uvicorn_command(port, "--backlog", "4096")
+
+
+def redis_missing(redis_url: str) -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(redis_url, socket_timeout=3).ping()
+    except redis.RedisError as error:
+        return str(error)
+    return None
 
 
 def flush_redis(redis_url: str) -> None:
@@ -245,6 +271,14 @@ async def relay_run(server: support.Server, citizen, official, args) -> dict:
     }
 
 
+async def idle_cpu_percent(server: support.Server, seconds: float) -> float:
+    """The server's CPU time over ``seconds`` of nothing sent, % of one core."""
+    cpu_before, wall_before = server.cpu_seconds(), time.monotonic()
+    await asyncio.sleep(seconds)
+    cpu_after, wall_after = server.cpu_seconds(), time.monotonic()
+    return 100 * (cpu_after - cpu_before) / (wall_after - wall_before)
+
+
 async def measure(server: support.Server, data: dict, args) -> dict:
     tokens = data["tokens"][: args.connections]
     clients = Clients(server, None if args.compression == "none" else args.compression)
@@ -254,6 +288,7 @@ async def measure(server: support.Server, data: dict, args) -> dict:
     await relay_latencies(citizen, official, 20, args.rate)  # warm-up, not counted
     report["baseline"] = await relay_run(server, citizen, official, args)
     report["rss_pair"] = server.rss_mib()
+    report["idle_cpu_baseline"] = await idle_cpu_percent(server, args.idle_seconds)
 
     held, failures = [], []
     opening = time.perf_counter()
@@ -271,11 +306,8 @@ async def measure(server: support.Server, data: dict, args) -> dict:
     await asyncio.sleep(2)  # let the last handshakes' garbage settle
     report["rss_idle"] = server.rss_mib()
     report["server_fds"] = server.open_files()
-    cpu_before, wall_before = server.cpu_seconds(), time.monotonic()
-    await asyncio.sleep(args.idle_seconds)
-    cpu_after, wall_after = server.cpu_seconds(), time.monotonic()
-    report["idle_cpu_percent"] = 100 * (cpu_after - cpu_before) / (wall_after - wall_before)
-    report["idle_window"] = wall_after - wall_before
+    report["idle_cpu_percent"] = await idle_cpu_percent(server, args.idle_seconds)
+    report["idle_window"] = args.idle_seconds
 
     report["loaded"] = await relay_run(server, citizen, official, args)
     report["rss_after"] = server.rss_mib()
@@ -292,12 +324,21 @@ async def measure(server: support.Server, data: dict, args) -> dict:
 # --- verdict and output -------------------------------------------------------------------------
 
 
+def kb_per_socket(report: dict) -> float:
+    return (report["rss_idle"] - report["rss_pair"]) * 1024 / max(1, report["opened"])
+
+
+def p99_limit(report: dict, args) -> float:
+    """The target, or twice the same run's baseline when the machine is too busy for it."""
+    return max(args.target_p99_ms, 2 * report["baseline"]["p99"])
+
+
 def verdict(report: dict, args) -> dict[str, bool]:
     return {
         "held": report["opened"] == args.connections and report["still_open"] == args.connections,
-        "rss": report["rss_idle"] < args.target_rss_mb,
+        "rss": kb_per_socket(report) <= args.target_kb_per_socket,
         "cpu": report["idle_cpu_percent"] < args.target_cpu,
-        "p99": report["loaded"]["p99"] < args.target_p99_ms,
+        "p99": report["loaded"]["p99"] < p99_limit(report, args),
     }
 
 
@@ -305,10 +346,10 @@ def print_report(report: dict, args) -> None:
     n = args.connections
     ok = verdict(report, args)
     mark = {True: "met", False: "MISSED"}
-    per_socket = (report["rss_idle"] - report["rss_pair"]) * 1024 / max(1, report["opened"])
+    per_socket = kb_per_socket(report)
     print(
         f"\nIdle meeting sockets and signalling relay — one uvicorn worker, SQLite, "
-        f"{'Redis' if args.redis_url else 'in-memory'} channel layer, "
+        f"{'in-memory' if args.in_memory else 'Redis'} channel layer, "
         f"client compression: {args.compression}"
     )
     print(f"{'':<34} {'idle sockets':>12} {'server RSS MB':>13}")
@@ -327,7 +368,8 @@ def print_report(report: dict, args) -> None:
     )
     print(
         f"server CPU while {report['opened']:,} sockets idle: {report['idle_cpu_percent']:.1f} % "
-        f"of one core over {report['idle_window']:.1f} s"
+        f"of one core over {report['idle_window']:.1f} s (with only the pair open: "
+        f"{report['idle_cpu_baseline']:.1f} %)"
     )
     print(
         f"\n{'relay citizen → official':<30} {'samples':>7} {'min ms':>7} {'p50 ms':>7} "
@@ -341,12 +383,13 @@ def print_report(report: dict, args) -> None:
         )
     print(
         f"\n{n:,} idle sockets held to the end: {report['still_open']:,} -> {mark[ok['held']]}"
-        f"\nRSS with them {report['rss_idle']:.1f} MB (target < {args.target_rss_mb:g} MB)"
-        f" -> {mark[ok['rss']]}"
+        f"\nRSS with them {report['rss_idle']:.1f} MB, {per_socket:.1f} KB per socket over the "
+        f"baseline (target <= {args.target_kb_per_socket:g} KB) -> {mark[ok['rss']]}"
         f"\nidle CPU {report['idle_cpu_percent']:.1f} % of a core (target < {args.target_cpu:g} %)"
         f" -> {mark[ok['cpu']]}"
         f"\nrelay p99 with them {report['loaded']['p99']:.2f} ms (baseline "
-        f"{report['baseline']['p99']:.2f} ms; target < {args.target_p99_ms:g} ms)"
+        f"{report['baseline']['p99']:.2f} ms; target < {p99_limit(report, args):.1f} ms: "
+        f"{args.target_p99_ms:g} ms or twice the baseline)"
         f" -> {mark[ok['p99']]}"
     )
     print(
@@ -359,13 +402,16 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if not 0 < args.rate <= 19:
         sys.exit("--rate must be above 0 and at most 19 (the server allows 20 messages/s)")
+    if not args.in_memory and (reason := redis_missing(args.redis_url)):
+        print(f"skipped: Redis at {args.redis_url} does not answer ({reason}); --in-memory runs")
+        return 0
     limit = raise_open_files(2 * args.connections + 1_024)  # clients + server, with room
     if limit[0] != resource.RLIM_INFINITY and limit[0] < args.connections + 512:
         sys.exit(f"RLIMIT_NOFILE is {limit[0]}: too low for {args.connections} sockets")
     try:
         with support.temporary_folder("okence-bench-ws-") as folder:
             settings = {"LOG_LEVEL": "WARNING"}
-            if args.redis_url:
+            if not args.in_memory:
                 settings["REDIS_URL"] = args.redis_url
                 flush_redis(args.redis_url)
             env = support.environment(folder, **settings)
@@ -385,7 +431,7 @@ def main(argv=None) -> int:
                     print(f"--- uvicorn log (tail):\n{server.log_tail()}", file=sys.stderr)
                     raise
     finally:
-        if args.redis_url:
+        if not args.in_memory:
             flush_redis(args.redis_url)
     print_report(report, args)
     return 0 if all(verdict(report, args).values()) else 1

@@ -114,6 +114,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # once ("database table is locked") instead of queueing, so tests use a file too.
     # One file per test run, so that two runs at once do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
+    _pool_size := envint("DATABASE_POOL_SIZE", 0)
+):
+    # Django closes the database connection after every request; under ASGI it cannot keep it
+    # (each request runs in a thread of its own), so without a pool every page pays for a new
+    # PostgreSQL connection and server process. The pool keeps up to this many per process.
+    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": _pool_size}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds nothing that must last or be complete: rate limits and the meeting chat are kept
