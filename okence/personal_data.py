@@ -27,14 +27,16 @@ PERSONAL_DATA = (
             "booking.Appointment.email",
             "booking.Appointment.phone",
             "booking.Appointment.notes",
+            "booking.Appointment.official_note",
             "meetings.Room.display_name",
             "exchange.FileEvent.file_name",
             "exchange.FileEvent.detail",
         ),
         how_long=_(
-            "A booking's contact details and notes, the name shown in the meeting and the names "
-            "of exchanged files in the folder's records: until BOOKING_KEEP_PERSONAL_DAYS after "
-            "the meeting's end; of a time held but never confirmed, a day."
+            "A booking's contact details and notes, the official's note about it, the name "
+            "shown in the meeting and the names of exchanged files in the folder's records: until "
+            "BOOKING_KEEP_PERSONAL_DAYS after the meeting's end; of a time held but never "
+            "confirmed, a day."
         ),
         forgotten_by="okence.booking.tasks.forget_personal_data",
     ),
