@@ -131,6 +131,7 @@ NOT_PERSONAL = {
     "booking.Appointment.hold_token_hash": "SHA-256 of a random token: identifies no one",
     "booking.Appointment.meeting_token_hash": "SHA-256 of a random token: identifies no one",
     "booking.Appointment.manage_token_hash": "SHA-256 of a random token: identifies no one",
+    "meetings.CalendarFeed.token_hash": "SHA-256 of a random token: identifies no one",
     "meetings.Room.citizen_connection": "the name of a server-side channel while connected",
     "meetings.Room.citizen_device": "digest of a random secret cookie of the admitted browser",
     "meetings.Room.second_device": "digest of a random secret cookie of another browser",

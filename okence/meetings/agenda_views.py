@@ -4,14 +4,16 @@ with a reason, mark a no-show, keep a private note. Who may act for which unit i
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from okence import audit
@@ -19,7 +21,7 @@ from okence.audit.models import Action
 from okence.booking import exceptions
 from okence.booking import services as booking
 from okence.booking.models import Appointment
-from okence.meetings import agenda
+from okence.meetings import agenda, calendar_feed
 from okence.offices.access import access_of
 
 
@@ -159,3 +161,38 @@ def note(request, public_id):
     audit.record(request.user, Action.NOTE_WRITTEN, now=timezone.now(), appointment=appointment)
     messages.success(request, _("The note is saved."))
     return redirect(_back_to_day(appointment))
+
+
+@login_required
+def calendar_feed_settings(request):
+    """The official's calendar feed: make a secret address (shown once), replace or revoke it."""
+    access = _serving_access(request)
+    official = access.official
+    address = None
+    if request.method == "POST":
+        now = timezone.now()
+        if request.POST.get("action") == "revoke":
+            calendar_feed.revoke(official)
+            messages.success(request, _("The calendar address no longer works."))
+        else:
+            token = calendar_feed.renew(official, now)
+            address = settings.SITE_URL + reverse("meetings:calendar_feed", args=[token])
+        audit.record(request.user, Action.CALENDAR_FEED_CHANGED, now=now)
+    return render(
+        request,
+        "meetings/calendar_feed.html",
+        {"address": address, "has_feed": calendar_feed.has_feed(official)},
+    )
+
+
+@never_cache
+def calendar_feed_file(request, token: str):
+    """The feed itself, read by a calendar program: no sign-in, the secret address is the key."""
+    official = calendar_feed.official_by_token(token)
+    if official is None:
+        raise Http404
+    response = HttpResponse(
+        calendar_feed.feed(official, timezone.now()), content_type="text/calendar; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response

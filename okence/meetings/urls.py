@@ -12,4 +12,6 @@ urlpatterns = [
     path("uradnik/termin/<uuid:public_id>/odpoved/", agenda_views.cancel, name="cancel"),
     path("uradnik/termin/<uuid:public_id>/izostanek/", agenda_views.no_show, name="no_show"),
     path("uradnik/termin/<uuid:public_id>/zapisek/", agenda_views.note, name="note"),
+    path("uradnik/koledar/", agenda_views.calendar_feed_settings, name="calendar_feed_settings"),
+    path("koledar/<str:token>.ics", agenda_views.calendar_feed_file, name="calendar_feed"),
 ]
