@@ -9,12 +9,32 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from okence.booking.models import Appointment, Status
 from okence.offices.access import StaffAccess
 
 # Holds never confirmed are not appointments yet (nor ever, once expired).
 NOT_LISTED = (Status.HELD, Status.EXPIRED)
+# The states as the agenda names them (the console's words).
+STATE_LABELS = {
+    Status.CONFIRMED: _("Booked"),
+    Status.WAITING: _("In the waiting room"),
+    Status.IN_MEETING: _("In the meeting"),
+    Status.COMPLETED: _("Ended"),
+    Status.NO_SHOW: _("Did not attend"),
+    Status.CANCELLED: _("Cancelled"),
+}
+# The pages of one appointment that a row links to.
+ROW_LINKS = {
+    "room_url": "meetings:official_room",
+    "folder_url": "exchange:official_folder",
+    "cancel_url": "meetings:cancel",
+    "no_show_url": "meetings:no_show",
+    "note_url": "meetings:note",
+}
+_SAMPLE_ID = "00000000-0000-0000-0000-000000000000"
 
 
 @dataclass(frozen=True)
@@ -96,9 +116,21 @@ def appointments(access: StaffAccess, span: Span, *, whole_unit: bool) -> QueryS
 
 
 def by_day(listed, span: Span) -> list[tuple[datetime.date, list[Appointment]]]:
-    """The span's days, each with its appointments (a day without any too)."""
+    """The span's days, each with its appointments (a day without any too); each appointment
+    carries its state's label and its links (resolved once per page, not once per row: a week
+    of a large unit has hundreds of rows)."""
     days: dict[datetime.date, list[Appointment]] = {date: [] for date in span.dates}
+    links = {
+        attribute: reverse(name, args=[_SAMPLE_ID]).split(_SAMPLE_ID)
+        for attribute, name in ROW_LINKS.items()
+    }
+    state_labels = {state: str(label) for state, label in STATE_LABELS.items()}
     for appointment in listed:
+        appointment.state_label = state_labels.get(
+            appointment.status, appointment.get_status_display()
+        )
+        for attribute, (before, after) in links.items():
+            setattr(appointment, attribute, f"{before}{appointment.public_id}{after}")
         days[appointment.start.astimezone(span.zone).date()].append(appointment)
     return list(days.items())
 
