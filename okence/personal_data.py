@@ -27,14 +27,16 @@ PERSONAL_DATA = (
             "booking.Appointment.email",
             "booking.Appointment.phone",
             "booking.Appointment.notes",
+            "booking.Appointment.official_note",
             "meetings.Room.display_name",
             "exchange.FileEvent.file_name",
             "exchange.FileEvent.detail",
         ),
         how_long=_(
-            "A booking's contact details and notes, the name shown in the meeting and the names "
-            "of exchanged files in the folder's records: until BOOKING_KEEP_PERSONAL_DAYS after "
-            "the meeting's end; of a time held but never confirmed, a day."
+            "A booking's contact details and notes, the official's note about it, the name "
+            "shown in the meeting and the names of exchanged files in the folder's records: until "
+            "BOOKING_KEEP_PERSONAL_DAYS after the meeting's end; of a time held but never "
+            "confirmed, a day."
         ),
         forgotten_by="okence.booking.tasks.forget_personal_data",
     ),
@@ -129,6 +131,7 @@ NOT_PERSONAL = {
     "booking.Appointment.hold_token_hash": "SHA-256 of a random token: identifies no one",
     "booking.Appointment.meeting_token_hash": "SHA-256 of a random token: identifies no one",
     "booking.Appointment.manage_token_hash": "SHA-256 of a random token: identifies no one",
+    "meetings.CalendarFeed.token_hash": "SHA-256 of a random token: identifies no one",
     "meetings.Room.citizen_connection": "the name of a server-side channel while connected",
     "meetings.Room.citizen_device": "digest of a random secret cookie of the admitted browser",
     "meetings.Room.second_device": "digest of a random secret cookie of another browser",

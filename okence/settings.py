@@ -288,6 +288,8 @@ BOOKING_HOLDS_PER_IP_PER_HOUR = envint("BOOKING_HOLDS_PER_IP_PER_HOUR", 20)
 # other by their host candidates.
 MEETING_OPENS_MINUTES_BEFORE = envint("MEETING_OPENS_MINUTES_BEFORE", 10)
 MEETING_CLOSES_MINUTES_AFTER_END = envint("MEETING_CLOSES_MINUTES_AFTER_END", 120)
+# Whether an official's calendar feed names the citizen in each event (otherwise only the service).
+CALENDAR_FEED_NAMES = envbool("CALENDAR_FEED_NAMES", False)
 STUN_URLS = envlist("STUN_URLS", [])  # e.g. stun:turn.example.si:3478
 TURN_URLS = envlist("TURN_URLS", [])  # e.g. turn:turn.example.si:3478?transport=udp
 TURN_SECRET = envstr("TURN_SECRET", "")  # coturn's static-auth-secret

@@ -70,3 +70,7 @@ class ResendTooSoon(BookingError):
 
 class NotCancellable(BookingError):
     message = _("This appointment can no longer be cancelled.")
+
+
+class NotMarkable(BookingError):
+    message = _("Only a booked appointment that has started can be marked as a no-show.")

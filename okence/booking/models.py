@@ -39,6 +39,8 @@ class Appointment(models.Model):
     phone = models.CharField(_("phone"), max_length=30)
     notes = models.TextField(_("notes"), max_length=1000, blank=True)
     language = models.CharField(_("language"), max_length=5, default="sl")
+    # The official's own, after the meeting (a case reference); never shown to the citizen.
+    official_note = models.TextField(_("official's note"), max_length=2000, blank=True)
 
     hold_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     hold_expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)

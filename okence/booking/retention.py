@@ -2,9 +2,10 @@
 
 - A hold that was never confirmed: its contact details, notes and codes go a day after it
   lapsed (the row stays, without them, for the statistics' count of unconfirmed holds).
-- A booked appointment: the contact details and notes are blanked BOOKING_KEEP_PERSONAL_DAYS
-  after its end (the statistics keep unit, service, official, times and outcome); other apps'
-  data about it goes at the same time (signal ``personal_data_forgotten``).
+- A booked appointment: the contact details, notes and the official's note are blanked
+  BOOKING_KEEP_PERSONAL_DAYS after its end (the statistics keep unit, service, official, times
+  and outcome); other apps' data about it goes at the same time (signal
+  ``personal_data_forgotten``).
 - A verification code (the address it went to, for the sending limits) is deleted a day after
   it was sent.
 Every field that may hold personal data, and the job that forgets it, is listed in
@@ -21,7 +22,13 @@ from okence.booking.models import Appointment, Status, VerificationCode
 from okence.booking.signals import personal_data_forgotten
 
 BATCH = 500  # appointments forgotten in one transaction
-ANONYMOUS = {"name": "", "email": "anonymised@invalid", "phone": "", "notes": ""}
+ANONYMOUS = {
+    "name": "",
+    "email": "anonymised@invalid",
+    "phone": "",
+    "notes": "",
+    "official_note": "",
+}
 
 
 def forget_personal_data(now: datetime.datetime) -> int:

@@ -432,8 +432,16 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _announce(appointment: Appointment, links: Links | None, now: datetime.datetime) -> None:
-    """E-mail the citizen and the official about a booking (links given) or its cancellation."""
+def _announce(
+    appointment: Appointment,
+    links: Links | None,
+    now: datetime.datetime,
+    *,
+    reason: str = "",
+    tell_official: bool = True,
+) -> None:
+    """E-mail the citizen and the official about a booking (links given) or its cancellation
+    (``reason``: the official's, when they cancelled; then they need no e-mail of their own)."""
     cancelled = links is None
     method = "CANCEL" if cancelled else "REQUEST"
     with translation.override(appointment.language):
@@ -445,6 +453,10 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
             "appointment": appointment,
             "meeting_url": meeting_url,
             "manage_url": manage_url,
+            "book_again_url": absolute_url(
+                reverse("booking:services", args=[appointment.unit.slug])
+            ),
+            "reason": reason,
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
         }
         summary = f"{appointment.service.name} – {appointment.unit.name}"
@@ -467,7 +479,7 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
             reply_to=appointment.unit.email,
         )
     official_email = appointment.official.user.email
-    if official_email:
+    if official_email and tell_official:
         with translation.override(settings.LANGUAGE_CODE):
             context["when"] = time_range(appointment.start, appointment.end, appointment.unit.zone)
             outbox.queue(
@@ -504,6 +516,46 @@ def cancel(appointment: Appointment, now: datetime.datetime) -> None:
         _announce(appointment, None, now)
     transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
     logger.info("appointment_cancelled", extra={"appointment": appointment.pk})
+
+
+def cancel_by_official(appointment: Appointment, reason: str, now: datetime.datetime) -> None:
+    """An official cancels a booked appointment that has not started, saying why; the citizen
+    is told in their language, with a CANCEL invite and a link to book again."""
+    with transaction.atomic():
+        cancelled = states.move(
+            appointment,
+            to=Status.CANCELLED,
+            from_=states.CANCELLABLE,
+            now=now,
+            where=Q(start__gt=now),
+            cancelled_at=now,
+            invite_sequence=F("invite_sequence") + 1,
+        )
+        if not cancelled:
+            raise exceptions.NotCancellable
+        appointment.refresh_from_db()
+        _announce(appointment, None, now, reason=reason, tell_official=False)
+    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
+    logger.info("appointment_cancelled_by_official", extra={"appointment": appointment.pk})
+
+
+def mark_no_show(appointment: Appointment, now: datetime.datetime) -> None:
+    """The citizen did not come: a booked appointment that has started becomes a no-show."""
+    marked = states.move(
+        appointment,
+        to=Status.NO_SHOW,
+        from_=[Status.CONFIRMED],
+        now=now,
+        where=Q(start__lte=now),
+    )
+    if not marked:
+        raise exceptions.NotMarkable
+    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
+    logger.info("appointment_no_show", extra={"appointment": appointment.pk})
+
+
+def can_mark_no_show(appointment: Appointment, now: datetime.datetime) -> bool:
+    return appointment.status == Status.CONFIRMED and appointment.start <= now
 
 
 def release(hold_token: str, now: datetime.datetime) -> None:

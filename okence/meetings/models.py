@@ -77,3 +77,18 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"chat message {self.pk} of appointment {self.appointment_id}"
+
+
+class CalendarFeed(models.Model):
+    """An official's read-only calendar feed: whoever holds its secret address reads their
+    appointments (``/koledar/<token>.ics``). Only a hash of the token is kept; a new token
+    replaces the old, and deleting the row revokes the address."""
+
+    official = models.OneToOneField(
+        "offices.Official", models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"calendar feed of official {self.official_id}"

@@ -26,7 +26,8 @@ def render(template: str, context: dict) -> tuple[str, str, str]:
     return (
         subject,
         render_to_string(f"{template}-body.txt", context),
-        render_to_string(f"{template}-body.html", context),
+        # The subject is the HTML document's <title> too (WCAG 2.4.2), unless one is given.
+        render_to_string(f"{template}-body.html", {"title": subject} | context),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from okence.booking.models import Appointment, Status
 from okence.conftest import make_appointment
 from okence.exchange import services as exchange
+from okence.meetings import calendar_feed
 from okence.meetings import services as meetings
 from okence.page_headers import PUBLIC_PAGES
 from okence.surveys.models import Ticket
@@ -34,6 +35,13 @@ PRIVATE = {
     "meetings:room": ("citizen", "/sestanek/{meeting}/"),
     "meetings:console": ("official", "/uradnik/"),
     "meetings:official_room": ("official", "/uradnik/sestanek/{public_id}/"),
+    "meetings:agenda_day": ("official", "/uradnik/dnevni-red/?dan=2026-12-07"),
+    "meetings:agenda_week": ("official", "/uradnik/teden/?teden=2026-12-07"),
+    "meetings:cancel": ("official", "/uradnik/termin/{public_id}/odpoved/"),
+    "meetings:no_show": ("official", "/uradnik/termin/{public_id}/izostanek/"),
+    "meetings:note": ("official", "/uradnik/termin/{public_id}/zapisek/"),
+    "meetings:calendar_feed_settings": ("official", "/uradnik/koledar/"),
+    "meetings:calendar_feed": ("citizen", "/koledar/{feed}.ics"),
     "exchange:citizen_folder": ("citizen", "/sestanek/{meeting}/mapa/"),
     "exchange:citizen_files": ("citizen", "/sestanek/{meeting}/mapa/datoteke/"),
     "exchange:citizen_download": ("citizen", "/sestanek/{meeting}/mapa/prenesi/?id=1"),
@@ -102,7 +110,13 @@ def pages(clock, client, ana, service):
     )
     ana.user.is_superuser = True  # reads statistics and the admin
     ana.user.save()
-    return {"meeting": meeting, "public_id": appointment.public_id, "ended": ended_token}
+    feed = calendar_feed.renew(ana, timezone.now())
+    return {
+        "meeting": meeting,
+        "public_id": appointment.public_id,
+        "ended": ended_token,
+        "feed": feed,
+    }
 
 
 def get(client, pages, who, address, ana):
@@ -131,6 +145,11 @@ def test_a_private_page_is_never_stored(client, pages, ana, name):
         "meetings:room",
         "meetings:console",
         "meetings:official_room",
+        "meetings:agenda_day",
+        "meetings:agenda_week",
+        "meetings:cancel",
+        "meetings:calendar_feed_settings",
+        "meetings:calendar_feed",
         "exchange:citizen_folder",
         "exchange:official_folder",
         "surveys:from_meeting",

@@ -1,0 +1,135 @@
+"""Benchmark: an official's agenda of one week, their own (the default) and the whole unit's.
+
+The office of ``availability.py`` (one unit, 20 officials Mon–Fri 08:00–16:00, confirmed
+appointments spread over ±90 days around Monday 7 December 2026): the whole request (view,
+queries and template) for the week of 7–13 December is timed with 1,000 appointments, then
+again after growing the table to 10,000, in the same run, for the official's own week
+(``/uradnik/teden/``) and the whole unit's (``?vsi=1``, 20 times the rows): the p95 of the own
+week at 10,000 must stay within the target, and the number of queries per request must not
+change for either (the whole unit's p95 is reported beside it).
+
+    OKENCE_PROFILE=test .venv/bin/python bench/agenda.py                   # SQLite, a temp file
+    .venv/bin/python bench/agenda.py --database-url postgres://.../bench_okence_agenda
+
+Exits non-zero when the target is missed or the query counts differ.
+"""
+
+import argparse
+import os
+import sys
+import time
+from urllib.parse import urlsplit
+
+import availability
+import support
+
+WEEKS = {
+    "own": "/uradnik/teden/?teden=2026-12-07",
+    "unit": "/uradnik/teden/?teden=2026-12-07&vsi=1",
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="a postgres:// database named bench* (dropped)")
+    parser.add_argument("--runs", type=int, default=50, help="timed requests per size (50)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests first (5)")
+    parser.add_argument("--baseline", type=int, default=1_000, help="appointments, first (1,000)")
+    parser.add_argument("--appointments", type=int, default=10_000, help="then (10,000)")
+    parser.add_argument("--target-ms", type=float, default=100.0, help="p95 target (100 ms)")
+    return parser.parse_args(argv)
+
+
+def measure(client, view: str, runs: int, warmup: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from okence.booking.models import Appointment
+
+    week = WEEKS[view]
+    for _ in range(warmup):
+        assert client.get(week).status_code == 200
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        client.get(week)
+        timings.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(week)
+    timings.sort()
+    return {
+        "view": view,
+        "appointments": Appointment.objects.count(),
+        "listed": sum(len(day) for _, day in response.context["days"]),
+        "queries": len(captured.captured_queries),
+        "p50": support.percentile(timings, 0.50),
+        "p95": support.percentile(timings, 0.95),
+        "max": timings[-1],
+        "load": os.getloadavg()[0],
+    }
+
+
+def run(args) -> list[dict]:
+    postgres = bool(args.database_url)
+    if postgres:
+        if not urlsplit(args.database_url).scheme.startswith("postgres"):
+            sys.exit("--database-url must be a postgres:// URL (SQLite is the default)")
+        availability.pg_create(args.database_url)
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    with support.temporary_folder("okence-bench-") as temp_dir:
+        availability.configure_django(args.database_url, temp_dir)
+        try:
+            from django.core.management import call_command
+            from django.db import connections
+            from django.test import Client
+            from django.test.utils import setup_test_environment
+
+            from okence.offices.models import Official
+
+            setup_test_environment()  # the response's context, as the tests read it
+            call_command("migrate", verbosity=0)
+            unit, service, official_ids = availability.build_office()
+            cells = availability.appointment_plan(official_ids, service.duration, args.appointments)
+            client = Client()
+            client.force_login(Official.objects.get(pk=official_ids[0]).user)
+            results, inserted = [], 0
+            for size in (args.baseline, args.appointments):
+                availability.insert_appointments(unit, service, cells[inserted:size], inserted)
+                inserted = size
+                for view in WEEKS:
+                    results.append(measure(client, view, args.runs, args.warmup))
+            label = availability.database_label()
+            connections.close_all()
+        finally:
+            if postgres:
+                availability.pg_drop(args.database_url)
+    print(f"\nAgenda of a week, a unit of 20 officials — {label}")
+    print(
+        f"{'week':>4} {'appointments':>12} {'listed':>6} {'queries':>7} {'p50 ms':>7} "
+        f"{'p95 ms':>7} {'max ms':>7} {'load':>5}"
+    )
+    for r in results:
+        print(
+            f"{r['view']:>4} {r['appointments']:>12,} {r['listed']:>6} {r['queries']:>7} "
+            f"{r['p50']:>7.1f} {r['p95']:>7.1f} {r['max']:>7.1f} {r['load']:>5.2f}"
+        )
+    return results
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    own_baseline, unit_baseline, own, unit = run(args)
+    constant = (
+        own_baseline["queries"] == own["queries"] and unit_baseline["queries"] == unit["queries"]
+    )
+    fast = own["p95"] <= args.target_ms
+    print(
+        f"queries constant: {'yes' if constant else 'NO'}; p95 of the own week at "
+        f"{own['appointments']:,}: {own['p95']:.1f} ms (target <= {args.target_ms:g} ms) -> "
+        f"{'met' if fast else 'MISSED'}; the whole unit's week: {unit['p95']:.1f} ms"
+    )
+    return 0 if fast and constant else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
