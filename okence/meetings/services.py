@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from okence import audit
+from okence.audit.models import Action
 from okence.booking.models import Appointment, Status
 from okence.meetings import chat, events, turn
 from okence.meetings.exceptions import MeetingOver, NotAllowed, NotOpenYet, WrongState
@@ -277,33 +279,33 @@ def _answer_second_device(
 
 def admit(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
     """From the waiting room into the meeting; during it, a second device in place of the first."""
-    if _answer_second_device(appointment, official, now, admit=True):
-        return
-    _transition(
-        appointment,
-        official,
-        [Status.WAITING],
-        Status.IN_MEETING,
-        now,
-        admitted_at=now,
-        turned_away_at=None,
-    )
+    if not _answer_second_device(appointment, official, now, admit=True):
+        _transition(
+            appointment,
+            official,
+            [Status.WAITING],
+            Status.IN_MEETING,
+            now,
+            admitted_at=now,
+            turned_away_at=None,
+        )
+    audit.record(official.user, Action.ADMITTED, appointment=appointment, now=now)
 
 
 def turn_away(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
     """Not now: the citizen leaves the waiting room and needs a new admission to come in; during
     the meeting, a second device's request is refused and the meeting goes on."""
-    if _answer_second_device(appointment, official, now, admit=False):
-        return
-    _transition(
-        appointment,
-        official,
-        [Status.WAITING],
-        Status.CONFIRMED,
-        now,
-        turned_away_at=now,
-        knocked_at=None,
-    )
+    if not _answer_second_device(appointment, official, now, admit=False):
+        _transition(
+            appointment,
+            official,
+            [Status.WAITING],
+            Status.CONFIRMED,
+            now,
+            turned_away_at=now,
+            knocked_at=None,
+        )
+    audit.record(official.user, Action.TURNED_AWAY, appointment=appointment, now=now)
 
 
 def end(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
@@ -333,6 +335,7 @@ def end(appointment: Appointment, official: Official | None, now: datetime.datet
             ended_at=now,
         )
     chat.forget(appointment.pk)
+    audit.record(official.user, Action.ENDED, appointment=appointment, now=now)
     transaction.on_commit(lambda: meeting_ended.send(Appointment, appointment=appointment))
 
 
