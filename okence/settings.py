@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "okence.server",
     "okence.ratelimits",
     "okence.audit",
+    "okence.staff",
 ]
 
 MIDDLEWARE = [

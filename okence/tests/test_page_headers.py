@@ -54,6 +54,13 @@ PRIVATE = {
     "outbox:index": ("citizen", "/dev/outbox/"),
     "outbox:html": ("citizen", "/dev/outbox/20261207T060000.0-abcd.eml/html/"),
     "outbox:attachment": ("citizen", "/dev/outbox/20261207T060000.0-abcd.eml/attachment/0/"),
+    "staff:list": ("official", "/uprava/osebje/"),
+    "staff:invite": ("official", "/uprava/osebje/{unit}/povabi/"),
+    "staff:reset_password": ("official", "/uprava/osebje/{unit}/{official}/geslo/"),
+    "staff:deactivate": ("official", "/uprava/osebje/{unit}/{official}/deaktiviraj/"),
+    "staff:account": ("official", "/racun/"),
+    "staff:set_password": ("citizen", "/racun/nastavi-geslo/MQ/abc-123/"),
+    "audit:log": ("official", "/uprava/revizija/"),
     "admin:index": ("official", "/admin/"),
     "admin:booking_appointment_changelist": ("official", "/admin/booking/appointment/"),
 }
@@ -102,7 +109,13 @@ def pages(clock, client, ana, service):
     )
     ana.user.is_superuser = True  # reads statistics and the admin
     ana.user.save()
-    return {"meeting": meeting, "public_id": appointment.public_id, "ended": ended_token}
+    return {
+        "meeting": meeting,
+        "public_id": appointment.public_id,
+        "ended": ended_token,
+        "unit": appointment.unit_id,
+        "official": ana.pk,
+    }
 
 
 def get(client, pages, who, address, ana):
