@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "okence.ratelimits",
     "okence.audit",
     "okence.staff",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "okence.staff.second_factor.SecondFactorMiddleware",  # every page, the admin included
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -333,6 +337,11 @@ else:
 SURVEY_VALID_DAYS = 14
 # Answers are not linked to anyone, but a comment is free text that may still name a person.
 AUDIT_KEEP_DAYS = envint("AUDIT_KEEP_DAYS", 365)  # what staff did, for the unit administrators
+# Unit and organisation administrators must turn on the second factor (an authenticator app).
+STAFF_REQUIRE_SECOND_FACTOR_FOR_ADMINISTRATORS = envbool(
+    "STAFF_REQUIRE_SECOND_FACTOR_FOR_ADMINISTRATORS", False
+)
+OTP_TOTP_ISSUER = "Okence"
 SURVEY_KEEP_COMMENTS_DAYS = envint("SURVEY_KEEP_COMMENTS_DAYS", 365)  # after the meeting's day
 SURVEY_FOLLOW_UP_AFTER_MINUTES = envint("SURVEY_FOLLOW_UP_AFTER_MINUTES", 30)
 

@@ -15,3 +15,21 @@ class InviteForm(forms.Form):
         if users.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists():
             raise forms.ValidationError(_("An account with this e-mail address already exists."))
         return email
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, data, device):
+        super().__init__(data)
+        self.device = device
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].replace(" ", "")
+        if self.device is None or not self.device.verify_token(code):
+            raise forms.ValidationError(_("The code is not right. Enter the current code."))
+        return code

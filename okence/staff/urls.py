@@ -18,6 +18,8 @@ urlpatterns = [
         name="deactivate",
     ),
     path("racun/", login_required(views.ChangePasswordView.as_view()), name="account"),
+    path("racun/drugi-faktor/", views.second_factor, name="second_factor"),
+    path("racun/potrditev/", views.verify, name="verify"),
     path(
         "racun/nastavi-geslo/<uidb64>/<token>/",
         views.SetPasswordView.as_view(),

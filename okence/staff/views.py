@@ -5,15 +5,21 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from okence import audit
+from okence.audit.models import Action
 from okence.offices.access import StaffAccess, access_of
 from okence.offices.models import Official
+from okence.staff import second_factor as second_factor_rules
 from okence.staff import services
-from okence.staff.forms import InviteForm
+from okence.staff.forms import CodeForm, InviteForm
 
 
 def _administrator(request) -> StaffAccess:
@@ -122,3 +128,70 @@ class ChangePasswordView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         messages.success(self.request, _("Your password is changed."))
         return super().form_valid(form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor(request):
+    """Turn the authenticator app on (the secret, then a code to confirm it) or off."""
+    access = access_of(request.user)
+    if access is None:
+        raise Http404
+    device = second_factor_rules.confirmed_device(request.user)
+    if device is not None:
+        if request.method == "POST" and not second_factor_rules.must_enrol(request.user):
+            TOTPDevice.objects.filter(user=request.user).delete()
+            audit.record(request.user, Action.SECOND_FACTOR_CHANGED, now=timezone.now())
+            messages.success(request, _("The second factor is turned off."))
+            return redirect("staff:second_factor")
+        return render(
+            request,
+            "staff/second_factor.html",
+            {
+                "staff_access": access,
+                "device": device,
+                "required": second_factor_rules.must_enrol(request.user),
+            },
+        )
+    pending, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "Okence"}
+    )
+    form = CodeForm(request.POST if request.method == "POST" else None, pending)
+    if form.is_valid():
+        TOTPDevice.objects.filter(pk=pending.pk).update(confirmed=True)
+        pending.confirmed = True
+        otp_login(request, pending)
+        audit.record(request.user, Action.SECOND_FACTOR_CHANGED, now=timezone.now())
+        messages.success(request, _("The second factor is on."))
+        return redirect("staff:second_factor")
+    return render(
+        request,
+        "staff/second_factor.html",
+        {
+            "staff_access": access,
+            "form": form,
+            "secret": second_factor_rules.secret_of(pending),
+            "config_url": pending.config_url,
+            "required": second_factor_rules.must_enrol(request.user),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """The code after the password, for an account with the second factor on."""
+    device = second_factor_rules.confirmed_device(request.user)
+    if device is None:
+        return redirect("meetings:console")
+    form = CodeForm(request.POST if request.method == "POST" else None, device)
+    if form.is_valid():
+        otp_login(request, device)
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            target = reverse("meetings:console")
+        return redirect(target)
+    return render(
+        request, "staff/verify.html", {"form": form}, status=400 if form.is_bound else 200
+    )

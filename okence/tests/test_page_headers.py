@@ -59,6 +59,8 @@ PRIVATE = {
     "staff:reset_password": ("official", "/uprava/osebje/{unit}/{official}/geslo/"),
     "staff:deactivate": ("official", "/uprava/osebje/{unit}/{official}/deaktiviraj/"),
     "staff:account": ("official", "/racun/"),
+    "staff:second_factor": ("official", "/racun/drugi-faktor/"),
+    "staff:verify": ("official", "/racun/potrditev/"),
     "staff:set_password": ("citizen", "/racun/nastavi-geslo/MQ/abc-123/"),
     "audit:log": ("official", "/uprava/revizija/"),
     "admin:index": ("official", "/admin/"),

@@ -88,6 +88,10 @@ def test_an_invited_official_sets_a_password_from_the_email_and_signs_in(
     phone.goto(f"{live_server.url}/racun/")
     assert_accessible(phone, "my account")
     assert fits(phone)
+    phone.goto(f"{live_server.url}/racun/drugi-faktor/")
+    expect(phone.get_by_role("heading", name="Drugi faktor")).to_be_visible()
+    assert_accessible(phone, "the second-factor page")
+    assert fits(phone)
     phone.get_by_role("button", name="Odjava").click()
 
     email = wait_for_mail("petra.novak@example.si")
