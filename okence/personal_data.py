@@ -145,5 +145,8 @@ NOT_PERSONAL = {
     "booking.ReminderLinks.manage_token_hash": "SHA-256 of a random token: identifies no one",
     "surveys.Ticket.token_hash": "SHA-256 of a random token: identifies no one",
     "outbox.Email.status": "a state",
+    "otp_totp.TOTPDevice": (
+        "a member of staff's authenticator-app secret and its device name; citizens have none"
+    ),
     "audit.AuditEvent.action": "what a member of staff did (no content; kept AUDIT_KEEP_DAYS)",
 }

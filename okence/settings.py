@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "okence.server",
     "okence.ratelimits",
     "okence.audit",
+    "okence.staff",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "okence.staff.second_factor.SecondFactorMiddleware",  # every page, the admin included
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -354,6 +359,11 @@ SURVEY_VALID_DAYS = 14
 AUDIT_KEEP_DAYS = envint("AUDIT_KEEP_DAYS", 365)  # what staff did, for the unit administrators
 SURVEY_KEEP_COMMENTS_DAYS = envint("SURVEY_KEEP_COMMENTS_DAYS", 365)  # after the meeting's day
 SURVEY_FOLLOW_UP_AFTER_MINUTES = envint("SURVEY_FOLLOW_UP_AFTER_MINUTES", 30)
+# Unit and organisation administrators must turn on the second factor (an authenticator app).
+STAFF_REQUIRE_SECOND_FACTOR_FOR_ADMINISTRATORS = envbool(
+    "STAFF_REQUIRE_SECOND_FACTOR_FOR_ADMINISTRATORS", False
+)
+OTP_TOTP_ISSUER = "Okence"
 
 # Metrics at /metrics for Prometheus, with this bearer token; without one /metrics is not served.
 METRICS_TOKEN = envstr("METRICS_TOKEN", "")

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AuditConfig(AppConfig):
     name = "okence.audit"
     verbose_name = _("Audit log")
+
+    def ready(self):
+        from okence.audit import signals  # noqa: F401 (connects the receivers)

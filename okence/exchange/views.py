@@ -12,8 +12,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
 
+from okence import audit
+from okence.audit.models import Action
 from okence.exchange import access, checks, services
 from okence.exchange.listing import describe
+from okence.exchange.models import Role
 from okence.meetings.exceptions import MeetingError
 from okence.offices.access import official_of
 
@@ -71,7 +74,10 @@ def _download(request, grant):
     files = list(grant.folder.files.filter(pk__in=ids))
     if not files or len(files) != len(set(ids)):
         raise Http404
-    services.downloaded(grant.folder, files, grant.visitor, timezone.now())
+    now = timezone.now()
+    services.downloaded(grant.folder, files, grant.visitor, now)
+    if grant.visitor.role != Role.CITIZEN:
+        audit.record(request.user, Action.FILE_DOWNLOADED, appointment=grant.appointment, now=now)
     if len(files) == 1:
         file = files[0]
         return _attachment(

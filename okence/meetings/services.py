@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from okence import audit
+from okence.audit.models import Action
 from okence.booking import states
 from okence.booking.models import Appointment
 from okence.booking.states import Status
@@ -271,33 +273,33 @@ def _answer_second_device(
 
 def admit(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
     """From the waiting room into the meeting; during it, a second device in place of the first."""
-    if _answer_second_device(appointment, official, now, admit=True):
-        return
-    _transition(
-        appointment,
-        official,
-        [Status.WAITING],
-        Status.IN_MEETING,
-        now,
-        admitted_at=now,
-        turned_away_at=None,
-    )
+    if not _answer_second_device(appointment, official, now, admit=True):
+        _transition(
+            appointment,
+            official,
+            [Status.WAITING],
+            Status.IN_MEETING,
+            now,
+            admitted_at=now,
+            turned_away_at=None,
+        )
+    audit.record(official.user, Action.ADMITTED, appointment=appointment, now=now)
 
 
 def turn_away(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
     """Not now: the citizen leaves the waiting room and needs a new admission to come in; during
     the meeting, a second device's request is refused and the meeting goes on."""
-    if _answer_second_device(appointment, official, now, admit=False):
-        return
-    _transition(
-        appointment,
-        official,
-        [Status.WAITING],
-        Status.CONFIRMED,
-        now,
-        turned_away_at=now,
-        knocked_at=None,
-    )
+    if not _answer_second_device(appointment, official, now, admit=False):
+        _transition(
+            appointment,
+            official,
+            [Status.WAITING],
+            Status.CONFIRMED,
+            now,
+            turned_away_at=now,
+            knocked_at=None,
+        )
+    audit.record(official.user, Action.TURNED_AWAY, appointment=appointment, now=now)
 
 
 def end(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
@@ -327,6 +329,7 @@ def end(appointment: Appointment, official: Official | None, now: datetime.datet
             ended_at=now,
         )
     chat.forget(appointment.pk)
+    audit.record(official.user, Action.ENDED, appointment=appointment, now=now)
     transaction.on_commit(lambda: meeting_ended.send(Appointment, appointment=appointment))
 
 

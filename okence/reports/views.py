@@ -12,6 +12,9 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from okence import audit
+from okence.audit.models import Action
+from okence.offices.models import Unit
 from okence.reports import charts, exports, statistics
 from okence.reports import open_data as open_data_feed
 from okence.reports.forms import FilterForm
@@ -104,6 +107,9 @@ def export(request, kind: str):
         raise Http404
     content_type, write = EXPORTS[kind]
     body = write(exports.tables(statistics.report(filters)), exports.filter_rows(form))
+    # One entry per unit the export covers, so each unit's administrators see it in their log.
+    for unit in Unit.objects.filter(pk__in=filters.unit_ids):
+        audit.record(request.user, Action.EXPORT_DOWNLOADED, unit=unit, now=timezone.now())
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (
         f'attachment; filename="okence-{filters.first_day}-{filters.last_day}.{kind}"'

@@ -62,6 +62,15 @@ PRIVATE = {
     "outbox:index": ("citizen", "/dev/outbox/"),
     "outbox:html": ("citizen", "/dev/outbox/20261207T060000.0-abcd.eml/html/"),
     "outbox:attachment": ("citizen", "/dev/outbox/20261207T060000.0-abcd.eml/attachment/0/"),
+    "staff:list": ("official", "/uprava/osebje/"),
+    "staff:invite": ("official", "/uprava/osebje/{unit}/povabi/"),
+    "staff:reset_password": ("official", "/uprava/osebje/{unit}/{official}/geslo/"),
+    "staff:deactivate": ("official", "/uprava/osebje/{unit}/{official}/deaktiviraj/"),
+    "staff:account": ("official", "/racun/"),
+    "staff:second_factor": ("official", "/racun/drugi-faktor/"),
+    "staff:verify": ("official", "/racun/potrditev/"),
+    "staff:set_password": ("citizen", "/racun/nastavi-geslo/MQ/abc-123/"),
+    "audit:log": ("official", "/uprava/revizija/"),
     "admin:index": ("official", "/admin/"),
     "admin:booking_appointment_changelist": ("official", "/admin/booking/appointment/"),
 }
@@ -116,6 +125,8 @@ def pages(clock, client, ana, service):
         "public_id": appointment.public_id,
         "ended": ended_token,
         "feed": feed,
+        "unit": appointment.unit_id,
+        "official": ana.pk,
     }
 
 
