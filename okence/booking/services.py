@@ -73,7 +73,7 @@ def occupying(now: datetime.datetime):
 def free_slots(
     service: Service, first_day: datetime.date, last_day: datetime.date, now: datetime.datetime
 ) -> dict[datetime.date, list[availability.Slot]]:
-    """Free slots of a service per local day; four queries, however many appointments exist."""
+    """Free slots of a service per local day; six queries, however many appointments exist."""
     zone = service.unit.zone
     officials = offices.officials_offering(service)
     window_start = availability.local_datetime(first_day, datetime.time(0), zone)
@@ -89,8 +89,16 @@ def free_slots(
         .values_list("official_id", "start", "end")
     ):
         busy[official_id].append((start, end))
+    away = offices.days_away(officials, first_day, last_day)
+    changed = offices.changed_hours(officials, first_day, last_day)
     schedules = [
-        availability.Schedule(official.pk, offices.weekly_hours(official), busy[official.pk])
+        availability.Schedule(
+            official.pk,
+            offices.weekly_hours(official),
+            busy[official.pk],
+            away=away[official.pk],
+            changed=changed[official.pk],
+        )
         for official in officials
     ]
     return availability.free_slots(
@@ -482,8 +490,13 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
             )
 
 
+def cancel_deadline(appointment: Appointment) -> datetime.datetime:
+    """The last moment the citizen may cancel: the service's cut-off before the start."""
+    return appointment.start - datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
+
+
 def can_cancel(appointment: Appointment, now: datetime.datetime) -> bool:
-    return appointment.status in CANCELLABLE_STATES and appointment.start > now
+    return appointment.status in CANCELLABLE_STATES and cancel_deadline(appointment) > now
 
 
 def cancel(appointment: Appointment, now: datetime.datetime) -> None:
@@ -492,7 +505,7 @@ def cancel(appointment: Appointment, now: datetime.datetime) -> None:
         cancelled = Appointment.objects.filter(
             pk=appointment.pk,
             status__in=CANCELLABLE_STATES,
-            start__gt=now,
+            start__gt=now + datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes),
         ).update(
             status=Status.CANCELLED, cancelled_at=now, invite_sequence=F("invite_sequence") + 1
         )
