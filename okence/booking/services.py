@@ -440,7 +440,9 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _announce(appointment: Appointment, links: Links | None, now: datetime.datetime) -> None:
+def _announce(
+    appointment: Appointment, links: Links | None, now: datetime.datetime, *, message: str = ""
+) -> None:
     """E-mail the citizen and the official about a booking (links given) or its cancellation."""
     cancelled = links is None
     method = "CANCEL" if cancelled else "REQUEST"
@@ -454,6 +456,7 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
             "meeting_url": meeting_url,
             "manage_url": manage_url,
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+            "message": message,
         }
         summary = f"{appointment.service.name} – {appointment.unit.name}"
         ics = invites.invite(
@@ -528,3 +531,76 @@ def release_lapsed_holds(now: datetime.datetime) -> int:
     return Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now).update(
         status=Status.EXPIRED
     )
+
+
+def cancel_by_office(appointment: Appointment, message: str, now: datetime.datetime) -> None:
+    """The unit cancels a booked appointment (its time is withdrawn); the citizen is told why."""
+    cancelled = Appointment.objects.filter(
+        pk=appointment.pk, status__in=CANCELLABLE_STATES, start__gt=now
+    ).update(status=Status.CANCELLED, cancelled_at=now, invite_sequence=F("invite_sequence") + 1)
+    if not cancelled:
+        raise exceptions.NotCancellable
+    appointment.refresh_from_db()
+    _announce(appointment, None, now, message=message)
+    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
+    logger.info("appointment_cancelled_by_office", extra={"appointment": appointment.pk})
+
+
+def reassign(appointment: Appointment, official, now: datetime.datetime) -> None:
+    """Move a booked appointment to another official at the same time. The database's no-overlap
+    constraint refuses it (IntegrityError) if that official's time was taken meanwhile."""
+    previous = appointment.official
+    with transaction.atomic():
+        moved = Appointment.objects.filter(
+            pk=appointment.pk,
+            official=previous,
+            status__in=CANCELLABLE_STATES,
+            start__gt=now,
+        ).update(official=official, invite_sequence=F("invite_sequence") + 1)
+    if not moved:
+        raise exceptions.NotCancellable
+    appointment.refresh_from_db()
+    _announce_move(appointment, previous, now)
+    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
+    logger.info("appointment_reassigned", extra={"appointment": appointment.pk})
+
+
+def _announce_move(appointment: Appointment, previous, now: datetime.datetime) -> None:
+    """An updated invite (same UID, next SEQUENCE) to the citizen; a word to both officials."""
+    with translation.override(appointment.language):
+        context = {
+            "appointment": appointment,
+            "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+        }
+        ics = invites.invite(
+            appointment,
+            method="REQUEST",
+            summary=f"{appointment.service.name} – {appointment.unit.name}",
+            description=_("Virtual counter: %(service)s") % {"service": appointment.service.name},
+            meeting_url=None,
+            now=now,
+        )
+        outbox.queue(
+            to=[appointment.email],
+            template="booking/emails/moved",
+            context=context,
+            now=now,
+            attachments=[invites.attachment(ics, "REQUEST")],
+            reference=confirmation_reference(appointment),
+            reply_to=appointment.unit.email,
+        )
+    with translation.override(settings.LANGUAGE_CODE):
+        context["when"] = time_range(appointment.start, appointment.end, appointment.unit.zone)
+        for official, template in (
+            (previous, "booking/emails/official-cancelled"),
+            (appointment.official, "booking/emails/official-booked"),
+        ):
+            if official.user.email:
+                outbox.queue(
+                    to=[official.user.email],
+                    template=template,
+                    context=context | {"moved": True},
+                    now=now,
+                    reference=f"appointment:{appointment.pk}:official:{official.pk}",
+                    reply_to=appointment.unit.email,
+                )

@@ -14,6 +14,15 @@ def public_holidays(year: int) -> frozenset[datetime.date]:
     return frozenset(holidays.country_holidays("SI", years=year).keys())
 
 
+def holiday_name(day: datetime.date) -> str:
+    """The holiday's name in the active language (the library knows Slovenian and English)."""
+    from django.utils.translation import get_language
+
+    language = "en_US" if (get_language() or "sl").startswith("en") else "sl"
+    names = holidays.country_holidays("SI", years=day.year, language=language)
+    return names.get(day, "")
+
+
 def closed_days(
     unit: Unit, first_day: datetime.date, last_day: datetime.date
 ) -> set[datetime.date]:
