@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from okence.booking import availability
-from okence.booking.models import CANCELLABLE_STATES, Appointment
+from okence.booking.models import CANCELLABLE_STATES, Appointment, Status
 from okence.booking.services import occupying
 from okence.offices import services as offices
 from okence.offices.models import Official, Unit
@@ -53,6 +53,18 @@ def _is_free(official: Official, appointment: Appointment, now: datetime.datetim
         .filter(official=official, start__lt=appointment.end, end__gt=appointment.start)
         .exists()
     )
+
+
+def stranded_holds(unit: Unit, now: datetime.datetime) -> list[Appointment]:
+    """Unconfirmed holds of the unit's future times that their official no longer works through:
+    the citizen is told the time is gone when they enter the code, instead of booking it."""
+    return [
+        appointment
+        for appointment in occupying(now)
+        .filter(unit=unit, status=Status.HELD, start__gt=now)
+        .select_related("official", "service", "unit")
+        if not works_through(appointment.official, appointment)
+    ]
 
 
 def affected(unit: Unit, now: datetime.datetime) -> list[Conflict]:

@@ -604,3 +604,10 @@ def _announce_move(appointment: Appointment, previous, now: datetime.datetime) -
                     reference=f"appointment:{appointment.pk}:official:{official.pk}",
                     reply_to=appointment.unit.email,
                 )
+
+
+def withdraw_holds(appointments: list[Appointment], now: datetime.datetime) -> None:
+    """End unconfirmed holds whose time the unit withdrew; their code no longer confirms."""
+    Appointment.objects.filter(pk__in=[a.pk for a in appointments], status=Status.HELD).update(
+        status=Status.EXPIRED, hold_expires_at=now
+    )

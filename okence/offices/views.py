@@ -72,6 +72,7 @@ def _apply(request, unit, change: Callable[[], None], action: str, done_url: str
                 if conflicts and "resolve" not in request.POST:
                     raise _Unresolved(conflicts)
                 _resolve(request, unit, conflicts, now)
+                booking.withdraw_holds(booking_conflicts.stranded_holds(unit, now), now)
                 audit.record(request.user, action, now=now, unit=unit)
         except IntegrityError:  # the chosen official's time was taken meanwhile
             with transaction.atomic():

@@ -308,3 +308,24 @@ def test_changed_hours_that_leave_out_a_booking_ask_first(booked, service, ana, 
     response = admin.post(url, form)
     assert response.status_code == 200 and "8. 12. 2026, 09:00–09:30" in response.content.decode()
     assert not ChangedHours.objects.exists()
+
+
+def test_a_hold_on_withdrawn_time_can_no_longer_be_confirmed(clock, service, ana, admin):
+    start = datetime.datetime(2026, 12, 8, 9, 0, tzinfo=LJUBLJANA)
+    held, _ = make_appointment(
+        ana,
+        start=start,
+        status=Status.HELD,
+        hold_expires_at=timezone.now() + datetime.timedelta(minutes=10),
+    )
+    untouched, _ = make_appointment(
+        ana,
+        start=start + datetime.timedelta(days=1),
+        status=Status.HELD,
+        hold_expires_at=timezone.now() + datetime.timedelta(minutes=10),
+    )
+    url = reverse("offices:absence_add", args=[service.unit.pk, "odsotnost"])
+    assert admin.post(url, LEAVE_ON_TUESDAY | {"leave-official": ana.pk}).status_code == 302
+    held.refresh_from_db()
+    untouched.refresh_from_db()
+    assert held.status == Status.EXPIRED and untouched.status == Status.HELD
