@@ -55,6 +55,15 @@ PRIVATE = {
     "outbox:html": ("citizen", "/dev/outbox/20261207T060000.0-abcd.eml/html/"),
     "outbox:attachment": ("citizen", "/dev/outbox/20261207T060000.0-abcd.eml/attachment/0/"),
     "admin:index": ("official", "/admin/"),
+    "offices:unit": ("official", "/uprava/{unit}/"),
+    "offices:services": ("official", "/uprava/{unit}/storitve/"),
+    "offices:service_new": ("official", "/uprava/{unit}/storitve/nova/"),
+    "offices:service": ("official", "/uprava/{unit}/storitve/{service}/"),
+    "offices:hours": ("official", "/uprava/{unit}/delovni-cas/"),
+    "offices:hours_edit": ("official", "/uprava/{unit}/delovni-cas/{official}/"),
+    "offices:absences": ("official", "/uprava/{unit}/odsotnosti/"),
+    "offices:absence_add": ("official", "/uprava/{unit}/odsotnosti/zaprtje/"),
+    "offices:absence_delete": ("official", "/uprava/{unit}/odsotnosti/zaprtje/1/izbrisi/"),
     "admin:booking_appointment_changelist": ("official", "/admin/booking/appointment/"),
 }
 # Every admin page is private (Django's admin sets never-cache headers itself as well).
@@ -102,7 +111,14 @@ def pages(clock, client, ana, service):
     )
     ana.user.is_superuser = True  # reads statistics and the admin
     ana.user.save()
-    return {"meeting": meeting, "public_id": appointment.public_id, "ended": ended_token}
+    return {
+        "meeting": meeting,
+        "public_id": appointment.public_id,
+        "ended": ended_token,
+        "unit": service.unit.pk,
+        "service": service.pk,
+        "official": ana.pk,
+    }
 
 
 def get(client, pages, who, address, ana):
