@@ -115,6 +115,10 @@ NOT_PERSONAL = {
     "offices.Unit": "the public facts of an administrative unit",
     "offices.Service": "the public description of a service",
     "offices.Closure.reason": "why a unit is closed on a day, entered by its staff",
+    "offices.Leave.reason": (
+        "a word on a member of staff's absence (leave, sick days), entered by the unit's "
+        "administrator; no citizen's data, kept while the staff account is"
+    ),
     "auth.User": (
         "staff accounts, kept while the person works for the unit and removed by an "
         "administrator; citizens have no account"

@@ -6,7 +6,7 @@ Nothing here touches the database, so the rules are tested directly and the quer
 
 import bisect
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -25,11 +25,16 @@ class Rules:
 
 @dataclass
 class Schedule:
-    """One official's weekly hours (local times per weekday, Monday = 0) and the time taken."""
+    """One official's weekly hours (local times per weekday, Monday = 0) and the time taken;
+    their days away, and dates whose hours differ from the week's (none: no hours that day)."""
 
     official_id: int
     hours: Mapping[int, Sequence[tuple[datetime.time, datetime.time]]]
     busy: list[tuple[datetime.datetime, datetime.datetime]] = field(default_factory=list)
+    away: Set[datetime.date] = frozenset()
+    changed: Mapping[datetime.date, Sequence[tuple[datetime.time, datetime.time]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.busy.sort()
@@ -38,6 +43,13 @@ class Schedule:
         self._longest = max(
             (end - start for start, end in self.busy), default=datetime.timedelta(0)
         )
+
+    def hours_on(self, day: datetime.date) -> Sequence[tuple[datetime.time, datetime.time]]:
+        if day in self.away:
+            return ()
+        if day in self.changed:
+            return self.changed[day]
+        return self.hours.get(day.weekday(), ())
 
     def is_free(self, start: datetime.datetime, end: datetime.datetime) -> bool:
         first = bisect.bisect_left(self._busy_starts, start - self._longest)
@@ -91,7 +103,7 @@ def free_slots(
         if day not in closed_days:
             by_start: dict[datetime.datetime, tuple[datetime.datetime, list[int]]] = {}
             for schedule in schedules:
-                for block_start, block_end in schedule.hours.get(day.weekday(), ()):
+                for block_start, block_end in schedule.hours_on(day):
                     start = local_datetime(day, block_start, rules.zone)
                     block_end_utc = local_datetime(day, block_end, rules.zone)
                     while start + rules.duration <= block_end_utc:

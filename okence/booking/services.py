@@ -68,7 +68,7 @@ def occupying(now: datetime.datetime):
 def free_slots(
     service: Service, first_day: datetime.date, last_day: datetime.date, now: datetime.datetime
 ) -> dict[datetime.date, list[availability.Slot]]:
-    """Free slots of a service per local day; four queries, however many appointments exist."""
+    """Free slots of a service per local day; six queries, however many appointments exist."""
     officials = offices.officials_offering(service)
     window_start, window_end = states.days_bounds(service.unit, first_day, last_day)
     busy: dict[int, list] = {official.pk: [] for official in officials}
@@ -80,8 +80,16 @@ def free_slots(
         .values_list("official_id", "start", "end")
     ):
         busy[official_id].append((start, end))
+    away = offices.days_away(officials, first_day, last_day)
+    changed = offices.changed_hours(officials, first_day, last_day)
     schedules = [
-        availability.Schedule(official.pk, offices.weekly_hours(official), busy[official.pk])
+        availability.Schedule(
+            official.pk,
+            offices.weekly_hours(official),
+            busy[official.pk],
+            away=away[official.pk],
+            changed=changed[official.pk],
+        )
         for official in officials
     ]
     return availability.free_slots(
@@ -494,19 +502,25 @@ def _announce(
             )
 
 
+def cancel_deadline(appointment: Appointment) -> datetime.datetime:
+    """The last moment the citizen may cancel: the service's cut-off before the start."""
+    return appointment.start - datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
+
+
 def can_cancel(appointment: Appointment, now: datetime.datetime) -> bool:
-    return appointment.status in states.CANCELLABLE and appointment.start > now
+    return appointment.status in states.CANCELLABLE and cancel_deadline(appointment) > now
 
 
 def cancel(appointment: Appointment, now: datetime.datetime) -> None:
     """The citizen cancels before the meeting: the time is free again and everyone is told."""
     with transaction.atomic():
+        cutoff = datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
         cancelled = states.move(
             appointment,
             to=Status.CANCELLED,
             from_=states.CANCELLABLE,
             now=now,
-            where=Q(start__gt=now),
+            where=Q(start__gt=now + cutoff),
             cancelled_at=now,
             invite_sequence=F("invite_sequence") + 1,
         )
@@ -571,4 +585,93 @@ def release(hold_token: str, now: datetime.datetime) -> None:
 def release_lapsed_holds(now: datetime.datetime) -> int:
     return states.move_all(
         Appointment.objects.filter(hold_expires_at__lte=now), to=Status.EXPIRED, from_=[Status.HELD]
+    )
+
+
+def cancel_by_office(appointment: Appointment, message: str, now: datetime.datetime) -> None:
+    """The unit cancels a booked appointment (its time is withdrawn); the citizen is told why."""
+    cancelled = states.move(
+        appointment,
+        to=Status.CANCELLED,
+        from_=states.CANCELLABLE,
+        now=now,
+        where=Q(start__gt=now),
+        cancelled_at=now,
+        invite_sequence=F("invite_sequence") + 1,
+    )
+    if not cancelled:
+        raise exceptions.NotCancellable
+    appointment.refresh_from_db()
+    _announce(appointment, None, now, reason=message)
+    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
+    logger.info("appointment_cancelled_by_office", extra={"appointment": appointment.pk})
+
+
+def reassign(appointment: Appointment, official, now: datetime.datetime) -> None:
+    """Move a booked appointment to another official at the same time. The database's no-overlap
+    constraint refuses it (IntegrityError) if that official's time was taken meanwhile."""
+    previous = appointment.official
+    with transaction.atomic():
+        moved = Appointment.objects.filter(
+            pk=appointment.pk,
+            official=previous,
+            status__in=states.CANCELLABLE,
+            start__gt=now,
+        ).update(official=official, invite_sequence=F("invite_sequence") + 1)
+    if not moved:
+        raise exceptions.NotCancellable
+    appointment.refresh_from_db()
+    _announce_move(appointment, previous, now)
+    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
+    logger.info("appointment_reassigned", extra={"appointment": appointment.pk})
+
+
+def _announce_move(appointment: Appointment, previous, now: datetime.datetime) -> None:
+    """An updated invite (same UID, next SEQUENCE) to the citizen; a word to both officials."""
+    with translation.override(appointment.language):
+        context = {
+            "appointment": appointment,
+            "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+        }
+        ics = invites.invite(
+            appointment,
+            method="REQUEST",
+            summary=f"{appointment.service.name} – {appointment.unit.name}",
+            description=_("Virtual counter: %(service)s") % {"service": appointment.service.name},
+            meeting_url=None,
+            now=now,
+        )
+        outbox.queue(
+            to=[appointment.email],
+            template="booking/emails/moved",
+            context=context,
+            now=now,
+            attachments=[invites.attachment(ics, "REQUEST")],
+            reference=confirmation_reference(appointment),
+            reply_to=appointment.unit.email,
+        )
+    with translation.override(settings.LANGUAGE_CODE):
+        context["when"] = time_range(appointment.start, appointment.end, appointment.unit.zone)
+        for official, template in (
+            (previous, "booking/emails/official-cancelled"),
+            (appointment.official, "booking/emails/official-booked"),
+        ):
+            if official.user.email:
+                outbox.queue(
+                    to=[official.user.email],
+                    template=template,
+                    context=context | {"moved": True},
+                    now=now,
+                    reference=f"appointment:{appointment.pk}:official:{official.pk}",
+                    reply_to=appointment.unit.email,
+                )
+
+
+def withdraw_holds(appointments: list[Appointment], now: datetime.datetime) -> None:
+    """End unconfirmed holds whose time the unit withdrew; their code no longer confirms."""
+    states.move_all(
+        Appointment.objects.filter(pk__in=[a.pk for a in appointments]),
+        to=Status.EXPIRED,
+        from_=[Status.HELD],
+        hold_expires_at=now,
     )

@@ -49,7 +49,14 @@ class Service(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(MAX_SERVICE_MINUTES)],
     )
     min_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=120)
-    max_advance_days = models.PositiveSmallIntegerField(_("maximum advance (days)"), default=30)
+    max_advance_days = models.PositiveSmallIntegerField(
+        _("maximum advance (days)"), default=30, validators=[MinValueValidator(1)]
+    )
+    cancel_cutoff_minutes = models.PositiveIntegerField(
+        _("cancellation cut-off (minutes before)"),
+        default=0,
+        help_text=_("How long before the appointment the citizen may still cancel it."),
+    )
     # Empty: that reminder is not sent. The first is meant for the day before, the second for
     # the last hour; a booking made when a reminder's time has passed does not get it.
     first_reminder_minutes = models.PositiveIntegerField(
@@ -177,3 +184,52 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit}: {self.first_day}–{self.last_day}"
+
+
+class Leave(models.Model):
+    """Days an official is away (leave, sick days): they take no appointments on them."""
+
+    official = models.ForeignKey(
+        Official, models.CASCADE, related_name="leave", verbose_name=_("official")
+    )
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["official", "first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_day__lte=models.F("last_day")),
+                name="leave_first_day_not_after_last",
+            ),
+        ]
+        verbose_name = _("leave")
+        verbose_name_plural = _("leave")
+
+    def __str__(self) -> str:
+        return f"{self.official}: {self.first_day}–{self.last_day}"
+
+
+class ChangedHours(models.Model):
+    """An official's hours on one date, replacing their weekly hours for that day."""
+
+    official = models.ForeignKey(
+        Official, models.CASCADE, related_name="changed_hours", verbose_name=_("official")
+    )
+    day = models.DateField(_("day"))
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        ordering = ["official", "day", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="changed_hours_start_before_end"
+            ),
+        ]
+        verbose_name = _("changed hours")
+        verbose_name_plural = _("changed hours")
+
+    def __str__(self) -> str:
+        return f"{self.official}: {self.day} {self.start:%H:%M}–{self.end:%H:%M}"

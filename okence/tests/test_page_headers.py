@@ -72,6 +72,15 @@ PRIVATE = {
     "staff:set_password": ("citizen", "/racun/nastavi-geslo/MQ/abc-123/"),
     "audit:log": ("official", "/uprava/revizija/"),
     "admin:index": ("official", "/admin/"),
+    "offices:unit": ("official", "/uprava/{unit}/"),
+    "offices:services": ("official", "/uprava/{unit}/storitve/"),
+    "offices:service_new": ("official", "/uprava/{unit}/storitve/nova/"),
+    "offices:service": ("official", "/uprava/{unit}/storitve/{service}/"),
+    "offices:hours": ("official", "/uprava/{unit}/delovni-cas/"),
+    "offices:hours_edit": ("official", "/uprava/{unit}/delovni-cas/{official}/"),
+    "offices:absences": ("official", "/uprava/{unit}/odsotnosti/"),
+    "offices:absence_add": ("official", "/uprava/{unit}/odsotnosti/zaprtje/"),
+    "offices:absence_delete": ("official", "/uprava/{unit}/odsotnosti/zaprtje/1/izbrisi/"),
     "admin:booking_appointment_changelist": ("official", "/admin/booking/appointment/"),
 }
 # Every admin page is private (Django's admin sets never-cache headers itself as well).
@@ -126,6 +135,7 @@ def pages(clock, client, ana, service):
         "ended": ended_token,
         "feed": feed,
         "unit": appointment.unit_id,
+        "service": service.pk,
         "official": ana.pk,
     }
 

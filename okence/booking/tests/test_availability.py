@@ -172,3 +172,31 @@ def test_local_datetime_moves_a_skipped_wall_time_forward():
     # 02:30 does not exist on 28 March 2027 in Ljubljana.
     moment = local_datetime(day("2027-03-28"), T("02:30"), ZONE)
     assert moment == datetime.datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+
+
+def test_an_official_on_leave_offers_nothing_that_day_and_others_still_do():
+    result = free_slots(
+        RULES,
+        [Schedule(1, MORNINGS, away={day("2026-12-08")}), Schedule(2, MORNINGS)],
+        set(),
+        day("2026-12-08"),
+        day("2026-12-09"),
+        at("2026-12-01 09:00"),
+    )
+    assert {slot.official_ids for slot in result[day("2026-12-08")]} == {(2,)}
+    assert {slot.official_ids for slot in result[day("2026-12-09")]} == {(1, 2)}
+
+
+def test_changed_hours_on_a_date_replace_the_weeks_hours():
+    changed = {day("2026-12-08"): [(T("12:00"), T("13:00"))], day("2026-12-09"): []}
+    result = free_slots(
+        RULES,
+        [Schedule(1, MORNINGS, changed=changed)],
+        set(),
+        day("2026-12-08"),
+        day("2026-12-10"),
+        at("2026-12-01 09:00"),
+    )
+    assert local_starts(result[day("2026-12-08")]) == ["12:00", "12:30"]
+    assert day("2026-12-09") not in result
+    assert local_starts(result[day("2026-12-10")]) == ["08:00", "08:30", "09:00", "09:30"]

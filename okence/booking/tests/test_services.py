@@ -12,7 +12,7 @@ from django.utils import timezone
 from okence.booking import exceptions, services
 from okence.booking.models import Appointment, Status
 from okence.conftest import LJUBLJANA, make_official
-from okence.offices.models import Closure
+from okence.offices.models import ChangedHours, Closure, Leave
 from okence.outbox import services as outbox
 from okence.tokens import hash_token
 
@@ -75,7 +75,7 @@ def test_free_slots_use_a_constant_number_of_queries(
                 created_at=timezone.now(),
             )
     first, last = datetime.date(2026, 12, 7), datetime.date(2026, 12, 31)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         slots = services.free_slots(service, first, last, timezone.now())
     assert [
         f"{s.start.astimezone(LJUBLJANA):%H:%M}" for s in slots[datetime.date(2026, 12, 9)]
@@ -96,6 +96,60 @@ def test_holidays_and_closures_have_no_free_times(clock, service, ana):
     assert datetime.date(2026, 12, 16) in slots
     assert datetime.date(2026, 12, 25) not in slots  # božič
     assert datetime.date(2026, 12, 28) in slots
+
+
+def test_leave_and_changed_hours_shape_the_free_times(clock, service, ana):
+    Leave.objects.create(
+        official=ana, first_day=datetime.date(2026, 12, 14), last_day=datetime.date(2026, 12, 15)
+    )
+    ChangedHours.objects.create(
+        official=ana,
+        day=datetime.date(2026, 12, 16),
+        start=datetime.time(13, 0),
+        end=datetime.time(14, 0),
+    )
+    slots = services.free_slots(
+        service, datetime.date(2026, 12, 14), datetime.date(2026, 12, 17), timezone.now()
+    )
+    assert set(slots) == {datetime.date(2026, 12, 16), datetime.date(2026, 12, 17)}
+    assert [
+        f"{s.start.astimezone(LJUBLJANA):%H:%M}" for s in slots[datetime.date(2026, 12, 16)]
+    ] == [
+        "13:00",
+        "13:30",
+    ]
+
+
+def test_the_service_sets_how_soon_and_how_far_ahead_times_are_offered(clock, service, ana):
+    service.min_notice_minutes = 24 * 60
+    service.max_advance_days = 3
+    service.save()
+    slots = services.free_slots(
+        service, datetime.date(2026, 12, 7), datetime.date(2026, 12, 31), timezone.now()
+    )
+    # Monday 07:00: Tuesday from 07:00 on is past a day's notice; Thursday is past three days.
+    assert set(slots) == {
+        datetime.date(2026, 12, 8),
+        datetime.date(2026, 12, 9),
+        datetime.date(2026, 12, 10),
+    }
+
+
+def test_the_citizen_may_not_cancel_past_the_services_cut_off(held, clock, service):
+    appointment, _ = held
+    services.confirm(appointment, sent_code(), timezone.now())
+    appointment.refresh_from_db()
+    service.cancel_cutoff_minutes = (appointment.start - timezone.now()).total_seconds() // 60 + 1
+    service.save()
+    appointment.service.refresh_from_db()
+    assert not services.can_cancel(appointment, timezone.now())
+    with pytest.raises(exceptions.NotCancellable):
+        services.cancel(appointment, timezone.now())
+    service.cancel_cutoff_minutes -= 2
+    service.save()
+    appointment.service.refresh_from_db()
+    assert services.can_cancel(appointment, timezone.now())
+    services.cancel(appointment, timezone.now())
 
 
 def test_a_hold_takes_the_time_and_emails_a_code(held, service):
