@@ -13,15 +13,12 @@ import pytest
 import time_machine
 from django.core import mail
 from django.utils import translation
+from playwright.sync_api import expect
 
 from okence.booking.formatting import long_day
 from okence.booking.models import Appointment, Status
 from okence.booking.tests.conftest import assert_accessible
 from okence.conftest import make_official
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
-pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright")
-expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
