@@ -19,7 +19,9 @@ In one run:
 4. The same relay measurement under the 2,000 idle sockets.
 
 Targets: the 2,000 idle sockets all held with the server's RSS under 300 MB and its CPU under one
-core (idle should be near 0); relay p99 under 50 ms with them. Exits 1 when a target is missed.
+core (idle should be near 0); relay p99 with them under 50 ms more than the 0-socket baseline's
+of the same run (the p99 itself depends on the machine and its load). Exits 1 when a target is
+missed.
 
     .venv/bin/python bench/idle_sockets.py
     .venv/bin/python bench/idle_sockets.py --connections 5000 --samples 1000
@@ -94,7 +96,9 @@ def parse_args(argv=None):
     parser.add_argument(
         "--target-cpu", type=float, default=100.0, help="idle CPU target, %% of a core (100)"
     )
-    parser.add_argument("--target-p99-ms", type=float, default=50.0, help="relay p99 (50 ms)")
+    parser.add_argument(
+        "--target-p99-ms", type=float, default=50.0, help="relay p99 over the baseline (50 ms)"
+    )
     parser.add_argument(
         "--compression",
         choices=["deflate", "none"],
@@ -297,7 +301,8 @@ def verdict(report: dict, args) -> dict[str, bool]:
         "held": report["opened"] == args.connections and report["still_open"] == args.connections,
         "rss": report["rss_idle"] < args.target_rss_mb,
         "cpu": report["idle_cpu_percent"] < args.target_cpu,
-        "p99": report["loaded"]["p99"] < args.target_p99_ms,
+        # Judged against the 0-socket baseline of this run: what the idle sockets add.
+        "p99": report["loaded"]["p99"] - report["baseline"]["p99"] < args.target_p99_ms,
     }
 
 
@@ -346,7 +351,7 @@ def print_report(report: dict, args) -> None:
         f"\nidle CPU {report['idle_cpu_percent']:.1f} % of a core (target < {args.target_cpu:g} %)"
         f" -> {mark[ok['cpu']]}"
         f"\nrelay p99 with them {report['loaded']['p99']:.2f} ms (baseline "
-        f"{report['baseline']['p99']:.2f} ms; target < {args.target_p99_ms:g} ms)"
+        f"{report['baseline']['p99']:.2f} ms; target: < {args.target_p99_ms:g} ms more)"
         f" -> {mark[ok['p99']]}"
     )
     print(
