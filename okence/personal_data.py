@@ -65,6 +65,8 @@ PERSONAL_DATA = (
             "outbox.Email.attachments",
             "outbox.Email.last_error",
             "outbox.Email.reference",
+            "outbox.Email.reply_to",
+            "outbox.Email.message_id",
         ),
         how_long=_(
             "Outgoing e-mail: until delivered, then OUTBOX_KEEP_SENT_HOURS; one that could not "

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "okence.page_headers.PageHeadersMiddleware",  # after WhiteNoise: static files stay cacheable
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -128,7 +129,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Background jobs: huey on SQLite inside the web process by default, on Redis with separate workers
-# at scale; in tests they run inline.
+# at scale; in tests they run inline. E-mail deliveries have a queue of their own
+# (HUEY_DELIVERIES, okence/outbox/delivery_queue.py): a mail server that does not answer holds up
+# deliveries only, never the periodic jobs (expiring holds, purging folders, retention).
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
@@ -136,12 +139,18 @@ if REDIS_URL:
         "url": REDIS_URL,
         "immediate": TESTING,
     }
+    HUEY_DELIVERIES = HUEY | {"name": "okence-deliveries"}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "okence",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": TESTING,
+    }
+    # A file of its own, so that the two queues' workers never wait on each other's write lock.
+    HUEY_DELIVERIES = HUEY | {
+        "name": "okence-deliveries",
+        "filename": str(VAR_DIR / "huey-deliveries.sqlite3"),
     }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -193,7 +202,7 @@ if SMTP_URL:
     _smtp = _env.email_url_config(SMTP_URL)
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "BACKEND": "okence.outbox.backends.SmtpBackend",
             "OPTIONS": {
                 "host": _smtp["EMAIL_HOST"],
                 "port": _smtp["EMAIL_PORT"],
@@ -201,7 +210,10 @@ if SMTP_URL:
                 "password": _smtp.get("EMAIL_HOST_PASSWORD") or None,
                 "use_tls": bool(_smtp.get("EMAIL_USE_TLS")),
                 "use_ssl": bool(_smtp.get("EMAIL_USE_SSL")),
-                "timeout": 10,
+                # A server that takes the connection but does not greet us is down: give up soon.
+                "connect_timeout": envint("SMTP_CONNECT_TIMEOUT", 5),
+                # Once it has answered, it may take its time with the message (spam checks).
+                "timeout": envint("SMTP_TIMEOUT", 30),
             },
         }
     }

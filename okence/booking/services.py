@@ -281,6 +281,7 @@ def _send_code(appointment: Appointment, now: datetime.datetime) -> None:
                     reference=code_reference(appointment),
                     now=now,
                     not_before=sends_at,
+                    reply_to=appointment.unit.email,
                 )
         else:
             logger.info("verification_code_withheld", extra={"appointment": appointment.pk})
@@ -463,6 +464,7 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
             now=now,
             attachments=[attachment],
             reference=confirmation_reference(appointment),
+            reply_to=appointment.unit.email,
         )
     official_email = appointment.official.user.email
     if official_email:
@@ -476,6 +478,7 @@ def _announce(appointment: Appointment, links: Links | None, now: datetime.datet
                 context=context,
                 now=now,
                 reference=f"appointment:{appointment.pk}:official",
+                reply_to=appointment.unit.email,
             )
 
 

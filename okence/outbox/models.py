@@ -23,6 +23,10 @@ class Email(models.Model):
     )
     to = models.JSONField(_("to"))
     subject = models.CharField(_("subject"), max_length=250)
+    reply_to = models.EmailField(_("reply to"), blank=True)
+    # Made once when queued, so that every retry sends the same message: a recipient's mail
+    # system tells a repeated delivery (after a timeout that hid a success) from a new one.
+    message_id = models.CharField(_("Message-ID"), max_length=250, blank=True)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     attachments = models.JSONField(
@@ -47,5 +51,5 @@ class Email(models.Model):
 
     @property
     def delayed(self) -> bool:
-        """A delivery was tried and failed; the next attempt is still to come."""
-        return self.status == self.Status.PENDING and self.attempts > 0
+        """A delivery failed, or waits out the mail server's outage; the next attempt is to come."""
+        return self.status == self.Status.PENDING and bool(self.last_error)

@@ -123,6 +123,7 @@ def send_follow_ups(now: datetime.datetime) -> int:
                     },
                     reference=f"appointment:{appointment.pk}:survey",
                     now=now,
+                    reply_to=appointment.unit.email,
                 )
         sent += 1
     logger.info("survey_follow_ups_sent", extra={"count": sent})

@@ -4,6 +4,7 @@ The clock fixture freezes ``time.time``; waiting here uses ``time.monotonic``, w
 leaves alone, so a wait still ends when its timeout is up.
 """
 
+import asyncio
 import socket
 import threading
 import time
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from okence.outbox.tests.silent_smtp import SilentSmtpServer
 
 HOST = "127.0.0.1"
 
@@ -124,3 +127,63 @@ def smtp_server(settings):
     settings.MAILERS = server.mailer_settings()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def silent_smtp_server(settings):
+    """A server that accepts connections and never answers; the mailer gives up after 0.2 s."""
+    with SilentSmtpServer(HOST) as server:
+        settings.MAILERS = server.mailer_settings(connect_timeout=0.2)
+        yield server
+
+
+class Stalling(Collector):
+    """A handler that holds every message in DATA until released: a slow server, not a dead one."""
+
+    def __init__(self):
+        super().__init__()
+        self.released = threading.Event()
+        self.stalled = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        with self.lock:
+            self.stalled += 1
+        await asyncio.get_running_loop().run_in_executor(None, self.released.wait, 10)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def stalled_smtp_server(settings):
+    """An aiosmtpd server that keeps each delivery waiting inside DATA until ``release()``."""
+    server = SmtpServer()
+    server.collector = Stalling()
+    server.start()
+    settings.MAILERS = server.mailer_settings()
+    yield server
+    server.collector.released.set()
+    server.stop()
+
+
+@pytest.fixture
+def running_queues():
+    """Both huey queues with their consumers running as ``manage.py serve`` starts them.
+
+    The test profile runs tasks inline; here they go through the queues (kept in memory) and
+    the worker threads, so that a test sees which job waits for which.
+    """
+    from huey.contrib.djhuey import HUEY
+
+    from okence.outbox import delivery_queue
+    from okence.server.management.commands import serve
+
+    queues = [HUEY, delivery_queue.HUEY]
+    for huey in queues:
+        huey.immediate_use_memory = False  # keep the in-memory storage of the immediate mode
+        huey.immediate = False
+    consumers = serve.start_consumers()
+    yield
+    serve.stop_consumers(consumers)
+    for huey in queues:
+        huey.storage.flush_all()
+        huey.immediate = True
+        huey.immediate_use_memory = True

@@ -1,12 +1,15 @@
 """Run the whole embedded service in one process: uvicorn plus the huey consumer.
 
-The consumer runs as threads next to uvicorn's event loop, so one process serves HTTP, WebSockets
-(the in-memory channel layer needs exactly one process) and background jobs (e-mail with retries,
-reminders, purges). At scale, run several ``serve --no-worker`` processes behind a proxy with
-``REDIS_URL`` set, and huey's own consumer (``manage.py run_huey``) as separate workers.
+The consumers run as threads next to uvicorn's event loop, so one process serves HTTP, WebSockets
+(the in-memory channel layer needs exactly one process) and background jobs. There are two queues,
+each with its own worker threads: the jobs (periodic ones such as expiring holds and purges, and
+the rest) and the e-mail deliveries (okence/outbox/delivery_queue.py), so that a mail server that
+does not answer never holds up the jobs. At scale, run several ``serve --no-worker`` processes
+behind a proxy with ``REDIS_URL`` set, and the queues' workers separately: ``manage.py run_huey``
+for the jobs and ``manage.py run_deliveries`` for the e-mail.
 
 Signals belong to uvicorn: SIGINT and SIGTERM make it close connections gracefully; then the
-consumer is told to stop and finishes the jobs it is running (up to ``SHUTDOWN_TIMEOUT``).
+consumers are told to stop and finish the jobs they are running (up to ``SHUTDOWN_TIMEOUT``).
 """
 
 import ipaddress
@@ -19,7 +22,8 @@ from django.core.management.base import BaseCommand
 from django.utils.module_loading import autodiscover_modules
 
 ASGI_APP = "okence.asgi:application"
-WORKERS = 2
+WORKERS = 2  # the jobs' queue
+DELIVERY_WORKERS = 2  # the e-mail delivery queue
 SHUTDOWN_TIMEOUT = 20  # seconds the consumer's running jobs get to finish on exit
 
 
@@ -60,7 +64,7 @@ class Command(BaseCommand):
             # uvicorn restores this handler after its graceful shutdown and raises the signal
             # again; the default SIGTERM action would end the process before the consumer stops.
             previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
-        consumer = None if no_worker else self.start_consumer()
+        consumers = [] if no_worker else self.start_consumers()
         server = uvicorn.Server(
             uvicorn.Config(
                 ASGI_APP,
@@ -76,30 +80,56 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            if consumer is not None:
+            if consumers:
                 self.stderr.write("Stopping background jobs...")
-                consumer.stop(graceful=True)
-                consumer.huey.notify_interrupted_tasks()
+                stop_consumers(consumers)
             if previous_sigterm is not None:
                 signal.signal(signal.SIGTERM, previous_sigterm)
 
-    def start_consumer(self):
-        from huey.contrib.djhuey import HUEY
-
-        if HUEY.immediate:
+    def start_consumers(self) -> list:
+        consumers = start_consumers()
+        if not consumers:
             self.stderr.write("huey runs tasks immediately in this profile; no consumer started.")
-            return None
-        # Register every app's tasks.py (as huey's run_huey does), so that queued and periodic
-        # tasks are known before the workers start.
-        autodiscover_modules("tasks")
-        consumer = HUEY.create_consumer(
+        return consumers
+
+
+def start_consumers() -> list:
+    """The jobs' consumer (with the periodic scheduler) and the delivery queue's, started as
+    threads of this process; none when huey runs tasks immediately (the test profile)."""
+    from huey.contrib.djhuey import HUEY
+
+    from okence.outbox import delivery_queue
+
+    if HUEY.immediate:
+        return []
+    # Register every app's tasks.py (as huey's run_huey does), so that queued and periodic
+    # tasks are known before the workers start.
+    autodiscover_modules("tasks")
+    consumers = [
+        HUEY.create_consumer(
             workers=WORKERS,
             worker_type="thread",
             periodic=True,
             shutdown_timeout=SHUTDOWN_TIMEOUT,
-        )
+        ),
+        delivery_queue.HUEY.create_consumer(
+            workers=DELIVERY_WORKERS,
+            worker_type="thread",
+            periodic=False,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+        ),
+    ]
+    for consumer in consumers:
         # Consumer.start() ends by installing its own SIGINT/SIGTERM/SIGHUP handlers, which only
         # the main thread may do and which would take the signals from uvicorn; skip that step.
         consumer._set_signal_handlers = lambda: None
         consumer.start()
-        return consumer
+    return consumers
+
+
+def stop_consumers(consumers: list) -> None:
+    for consumer in consumers:  # both stop at once, then each finishes its running jobs
+        consumer.stop_flag.set()
+    for consumer in consumers:
+        consumer.stop(graceful=True)
+        consumer.huey.notify_interrupted_tasks()
