@@ -10,6 +10,8 @@ import datetime
 from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 
+from okence.outbox import delivery_queue
+
 MINUTE = datetime.timedelta(minutes=1)
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
@@ -66,6 +68,13 @@ def runs_in_a_week(task) -> list[datetime.datetime]:
 
 def test_every_periodic_job_is_in_the_table_and_every_job_of_the_table_is_registered():
     assert sorted(periodic_jobs()) == sorted(EXPECTED)
+
+
+def test_the_delivery_queue_runs_no_periodic_job():
+    """Its consumer runs without periodic jobs (manage.py run_deliveries), so one put there
+    would never run."""
+    autodiscover_modules("tasks")
+    assert delivery_queue.HUEY._registry.periodic_tasks == []
 
 
 def test_every_periodic_job_runs_at_its_period():
