@@ -350,7 +350,7 @@ from django.conf import settings
 from django.core.files import File
 from pypdf import PdfReader
 
-from okence.exchange import checks, services
+from okence.exchange import checks, pdf_checks, services
 
 path, chunk_size, runs = sys.argv[-3], int(sys.argv[-2]), int(sys.argv[-1])
 size = os.path.getsize(path)
@@ -432,9 +432,10 @@ def hard_link():
 step("sha256 alone (in memory, %d KiB chunks)" % (chunk_size // 1024), sha_only)
 step("receive loop: write + sha256 (%d KiB chunks)" % (chunk_size // 1024), receive_like)
 step("libmagic: magic.from_file", lambda: magic.from_file(path, mime=True))
-step("checks.verify (libmagic + pypdf on an open file)", lambda: checks.verify(path, "x.pdf"))
+step("checks.verify (libmagic + the PDF's checks)", lambda: checks.verify(path, "x.pdf"))
+step("pdf_checks.check_pdf (pypdf by an open file, all checks)", lambda: pdf_checks.check_pdf(path))
 step("pypdf by path (reads the file whole)", pypdf_by_path)
-step("pypdf by an open file (as checks._check_pdf)", pypdf_by_file)
+step("pypdf by an open file, the pages only", pypdf_by_file)
 step("storage().save(File(...)): a copy", storage_save)
 step("os.link into the storage (= the move add_file does)", hard_link)
 for name in stored:

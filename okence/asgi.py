@@ -1,7 +1,8 @@
 """The ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-WebSockets check the Origin against ALLOWED_HOSTS (a page elsewhere cannot open a socket with
-the official's cookies) and carry the Django session, so officials are known by their sign-in.
+WebSockets check that the Origin is the site's own, scheme, host and port alike (a page
+elsewhere cannot open a socket with the official's cookies: okence/websocket_origin.py) and
+carry the Django session, so officials are known by their sign-in.
 Uploads to a shared folder are a small ASGI app of their own in front of Django, so that the
 body streams to disk as it arrives instead of being read whole first.
 """
@@ -15,11 +16,11 @@ django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from okence.exchange import routing as exchange  # noqa: E402
 from okence.meetings import routing as meetings  # noqa: E402
+from okence.websocket_origin import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -29,7 +30,7 @@ application = ProtocolTypeRouter(
                 re_path(r"", django_application),
             ]
         ),
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": SameOriginValidator(
             AuthMiddlewareStack(
                 URLRouter(
                     [

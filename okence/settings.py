@@ -285,6 +285,8 @@ EXCHANGE_ALLOWED_TYPES = envlist(
     "EXCHANGE_ALLOWED_TYPES", ["pdf", "jpg", "jpeg", "png", "docx", "xlsx", "odt", "ods"]
 )
 EXCHANGE_MAX_IMAGE_PIXELS = envint("EXCHANGE_MAX_IMAGE_MEGAPIXELS", 50) * 1_000_000
+# What an office document may unpack to, and a PDF decompress to, while it is checked.
+EXCHANGE_MAX_UNPACKED_BYTES = envint("EXCHANGE_MAX_UNPACKED_MB", 200) * 1024 * 1024
 EXCHANGE_GRACE_MINUTES = envint("EXCHANGE_GRACE_MINUTES", 60)  # files stay this long after the end
 CLAMD_ADDRESS = envstr("CLAMD_ADDRESS", "")  # /run/clamav/clamd.ctl or host:port; empty: no scan
 FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR") or None

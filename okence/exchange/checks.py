@@ -4,15 +4,16 @@ extension and parses as that type. Anything else is refused with a message the u
 
 import logging
 import unicodedata
-import zipfile
 from pathlib import PurePosixPath
 
 import magic
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
+
+from okence.exchange.office_checks import check_office
+from okence.exchange.pdf_checks import check_pdf
+from okence.exchange.refusals import Refused, damaged  # Refused: imported from here by callers
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +45,6 @@ TYPES = {
         "application/vnd.oasis.opendocument.spreadsheet",
     ),
 }
-# Office files are ZIP archives; these parts tell what they really are.
-OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
-
-
-class Refused(Exception):
-    """The file may not enter the folder; ``message`` says why, for the person uploading."""
-
-    def __init__(self, message, detail: str = ""):
-        super().__init__(str(message))
-        self.message = message
-        self.detail = detail or str(message)
 
 
 def clean_name(name: str) -> str:
@@ -95,29 +85,11 @@ def _not_allowed() -> Refused:
     )
 
 
-def _damaged(kind: str) -> Refused:
-    return Refused(
-        _("The file could not be read as %(kind)s; it may be damaged.") % {"kind": kind},
-        f"{kind} does not parse",
-    )
-
-
-def _check_pdf(path: str) -> None:
-    try:
-        # Given a path, pypdf reads the whole file into memory; given a file, it seeks.
-        with open(path, "rb") as source:
-            reader = PdfReader(source, strict=False)
-            if len(reader.pages) < 1:
-                raise _damaged("PDF")
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
-        raise _damaged("PDF") from error
-
-
 def _check_image(path: str, expected: str) -> None:
     try:
         with Image.open(path) as image:
             if image.format != expected:
-                raise _damaged(expected)
+                raise damaged(expected)
             # Decoding the pixels below takes memory by their number, not the file's size.
             if image.width * image.height > settings.EXCHANGE_MAX_IMAGE_PIXELS:
                 raise Refused(
@@ -129,26 +101,7 @@ def _check_image(path: str, expected: str) -> None:
         with Image.open(path) as image:
             image.load()  # verify() skips the pixel data; a truncated file fails here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise _damaged(expected) from error
-
-
-def _check_office(path: str, extension: str) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if any(name.lower().endswith("vbaproject.bin") for name in names):
-                raise Refused(_("Documents with macros are not accepted."), "macros")
-            if extension in OFFICE_PARTS:
-                if "[Content_Types].xml" not in names or OFFICE_PARTS[extension] not in names:
-                    raise _damaged(extension.upper())
-            else:
-                expected = TYPES[extension][1].encode()
-                if "mimetype" not in names or archive.read("mimetype").strip() != expected:
-                    raise _damaged(extension.upper())
-            if archive.testzip() is not None:
-                raise _damaged(extension.upper())
-    except (zipfile.BadZipFile, OSError, KeyError) as error:
-        raise _damaged(extension.upper()) from error
+        raise damaged(expected) from error
 
 
 def verify(path: str, name: str) -> str:
@@ -166,18 +119,18 @@ def verify(path: str, name: str) -> str:
         )
     try:
         if extension == "pdf":
-            _check_pdf(path)
+            check_pdf(path)
         elif extension in ("jpg", "jpeg"):
             _check_image(path, "JPEG")
         elif extension == "png":
             _check_image(path, "PNG")
         else:
-            _check_office(path, extension)
+            check_office(path, extension)
     except Refused:
         raise
     except Exception as error:
         # Parsers fed hostile files also fail in ways they do not document (RecursionError in
         # pypdf, IndexError or DecompressionBombError in Pillow, zlib.error, RuntimeError or
         # NotImplementedError in zipfile): each means a damaged file, refused, never a crash.
-        raise _damaged("JPEG" if extension in ("jpg", "jpeg") else extension.upper()) from error
+        raise damaged("JPEG" if extension in ("jpg", "jpeg") else extension.upper()) from error
     return content_type

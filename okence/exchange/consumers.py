@@ -17,7 +17,7 @@ class FolderConsumer(GuardedConsumer):
             grant = await database_sync_to_async(access.for_official)(
                 self.scope["user"], kwargs["public_id"]
             )
-        if grant is None or grant.folder is None:
+        if grant is None or not services.available(grant.folder):  # none yet, or purged
             await self.close()
             return
         self.group = services.folder_group(grant.appointment.pk)

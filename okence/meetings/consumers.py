@@ -7,8 +7,10 @@ docs/meeting-protocol.md for the messages.
 
 import json
 import logging
+import re
 import time
 from enum import IntEnum
+from http.cookies import SimpleCookie
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -21,11 +23,18 @@ from okence.meetings import chat, events, services
 from okence.meetings.exceptions import MeetingError, NotAllowed
 from okence.meetings.protocol import ProtocolError, parse
 from okence.ratelimits import TokenBucket
+from okence.tokens import hash_token, new_token
 
 logger = logging.getLogger(__name__)
 
 
+DEVICE_COOKIE = "okence_device"
+DEVICE_COOKIE_AGE = 2 * 24 * 3600  # s; a meeting's link opens on one day only
+DEVICE_SECRET = re.compile(r"[A-Za-z0-9_-]{32}")  # as new_token() makes them
+
+
 class Close(IntEnum):
+    SERVER_ERROR = 1011  # a fault of ours: the page reconnects
     MALFORMED = 4400
     NOT_FOUND = 4404
     REPLACED = 4409
@@ -48,6 +57,16 @@ class GuardedConsumer(AsyncWebsocketConsumer):
         await super().websocket_connect(message)
 
     async def receive(self, text_data=None, bytes_data=None):
+        # Whatever goes wrong, the socket is closed with a code and disconnect() runs (it clears
+        # the connection's state); an exception escaping here would end the consumer silently,
+        # leaving a ghost on the console.
+        try:
+            await self.handle_frame(text_data, bytes_data)
+        except Exception:
+            logger.exception("websocket_failed", extra={"path": self.scope["path"]})
+            await self.close(code=Close.SERVER_ERROR)
+
+    async def handle_frame(self, text_data, bytes_data):
         frame = text_data.encode() if text_data is not None else bytes_data or b""
         if len(frame) > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
             await self.refuse(Close.TOO_LARGE)
@@ -92,7 +111,7 @@ class RoomConsumer(GuardedConsumer):
 
     async def connect(self):
         self.appointment = await self.find_appointment()
-        if self.appointment is None:
+        if self.appointment is None or self.refused(self.appointment):
             await self.close()  # before accept: the handshake is refused, nothing is said
             return
         self.group = events.room_group(self.appointment.pk)
@@ -100,6 +119,9 @@ class RoomConsumer(GuardedConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.joined()
+
+    def refused(self, appointment) -> bool:
+        return False
 
     async def disconnect(self, code):
         if getattr(self, "group", None):
@@ -166,16 +188,56 @@ class RoomConsumer(GuardedConsumer):
 
 
 class CitizenConsumer(RoomConsumer):
-    """The citizen, holding the meeting token: may knock; once admitted, may signal and chat."""
+    """The citizen, holding the meeting token: may knock; once admitted, may signal and chat.
+
+    Each browser is told apart by a secret cookie of its own (set on its first socket's
+    handshake, sent only to this meeting's socket): a reload or another tab of the admitted
+    browser goes back in; another device during the meeting waits for the official.
+    """
 
     role = "citizen"
     handlers = {"ping": "ping", "knock": "knock", "signal": "relay_signal", "chat": "say"}
     has_place = False
+    second_device = False  # waiting, during the meeting, to be admitted instead of the first
+
+    async def websocket_connect(self, message):
+        self.device_secret = self.scope.get("cookies", {}).get(DEVICE_COOKIE, "")
+        self.new_device = not DEVICE_SECRET.fullmatch(self.device_secret)
+        if self.new_device:
+            self.device_secret = new_token()
+        await super().websocket_connect(message)
+
+    async def accept(self, subprotocol=None, headers=None):
+        headers = list(headers or [])
+        if self.new_device:
+            headers.append((b"set-cookie", self.device_cookie().encode()))
+        await super().accept(subprotocol, headers)
+
+    def device_cookie(self) -> str:
+        cookie = SimpleCookie()
+        cookie[DEVICE_COOKIE] = self.device_secret
+        morsel = cookie[DEVICE_COOKIE]
+        morsel["path"] = self.scope["path"]  # this meeting's socket only
+        morsel["max-age"] = DEVICE_COOKIE_AGE
+        morsel["httponly"] = True
+        morsel["samesite"] = "Strict"
+        morsel["secure"] = settings.HTTPS
+        return morsel.OutputString()
 
     async def find_appointment(self):
         return await database_sync_to_async(booking.by_meeting_token)(
             self.scope["url_route"]["kwargs"]["token"]
         )
+
+    def refused(self, appointment) -> bool:
+        return services.refuses_sockets(appointment, timezone.now())
+
+    async def ping(self, data):
+        if self.has_place:
+            await database_sync_to_async(services.heartbeat)(
+                self.appointment, self.channel_name, timezone.now()
+            )
+        await super().ping(data)
 
     async def joined(self):
         now = timezone.now()
@@ -206,8 +268,18 @@ class CitizenConsumer(RoomConsumer):
 
     async def knock(self, data):
         status = await database_sync_to_async(services.knock)(
-            self.appointment, data["name"], self.channel_name, timezone.now()
+            self.appointment,
+            data["name"],
+            self.channel_name,
+            timezone.now(),
+            device=hash_token(self.device_secret),
         )
+        if status == services.SECOND_DEVICE:
+            self.second_device = True
+            await self.send_json(
+                {"type": "state", "state": "waiting", "second_device": True, "messages": []}
+            )
+            return
         self.has_place, self.state = True, status
         await self.to_room("room.replaced")
         if status == Status.IN_MEETING:
@@ -232,12 +304,24 @@ class CitizenConsumer(RoomConsumer):
                 "state": "admitted",
                 "ice": await self.ice(),
                 "messages": await database_sync_to_async(chat.history)(self.appointment.pk),
-                "appointment": await database_sync_to_async(events.summary)(self.appointment),
             }
         )
         await self.to_room("room.peer", present=True)
 
+    async def room_second_device(self, event):
+        """The official answered this device's request (sent to this socket alone)."""
+        self.second_device = False
+        if event["admitted"]:
+            self.has_place, self.state = True, Status.IN_MEETING
+            await self.admitted()
+        else:
+            await self.send_json({"type": "state", "state": "turned_away"})
+
     async def state_changed(self, previous):
+        if self.second_device and self.state in (Status.COMPLETED, Status.NO_SHOW):
+            self.second_device = False
+            await self.send_json({"type": "state", "state": "ended"})
+            await self.close(code=Close.ENDED)
         if not self.has_place:
             return
         if self.state == Status.IN_MEETING and previous != Status.IN_MEETING:

@@ -5,6 +5,7 @@ The channel layer carries these: in memory for the one embedded process, Redis a
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.utils import timezone
 
 from okence.booking.models import Appointment
 from okence.meetings.models import Room
@@ -29,13 +30,20 @@ def summary(appointment: Appointment, room: Room | None = None) -> dict:
         "end": appointment.end.isoformat(),
         "name": (room.display_name if room and room.display_name else appointment.name),
         "waiting_since": room.knocked_at.isoformat() if room and room.knocked_at else None,
-        "connected": bool(room and room.citizen_connection),
+        "connected": bool(room and room.citizen_connected(timezone.now())),
+        # During the meeting, another device with the citizen's link asks to come in.
+        "second_device": bool(room and room.second_device_connection),
         "official": appointment.official_id,
     }
 
 
 def send(group: str, message: dict) -> None:
     async_to_sync(get_channel_layer().group_send)(group, message)
+
+
+def send_to(connection: str, message: dict) -> None:
+    """To one socket (a channel name), wherever it is served."""
+    async_to_sync(get_channel_layer().send)(connection, message)
 
 
 def changed(appointment: Appointment) -> None:

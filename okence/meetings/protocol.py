@@ -5,6 +5,7 @@ ProtocolError and closes that one socket.
 """
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -92,7 +93,29 @@ SHAPES = {
 }
 
 
+# The deepest message is a signal's candidate: {"candidate": {...}}; a few levels to spare. A
+# frame nested deeper is refused before parsing: json recurses once per level, and a 64 KiB
+# frame of brackets would exhaust the stack (a RecursionError, which is no ValueError).
+MAX_DEPTH = 6
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+
+
+def shallow(raw: str) -> bool:
+    """Whether the frame's arrays and objects (outside strings) are balanced and nest at most
+    MAX_DEPTH deep: each pass removes the innermost level, all of it in C."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", raw))
+    for _ in range(MAX_DEPTH):
+        brackets, removed = _INNERMOST.subn("", brackets)
+        if not removed:
+            break
+    return not brackets
+
+
 def parse(raw: str) -> Message:
+    if not shallow(raw):
+        raise ProtocolError("nested too deeply or unbalanced")
     try:
         data = json.loads(raw)
     except (TypeError, ValueError) as error:

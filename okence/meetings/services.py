@@ -16,7 +16,7 @@ from django.utils import timezone
 from okence.booking.models import Appointment, Status
 from okence.meetings import chat, events, turn
 from okence.meetings.exceptions import MeetingOver, NotAllowed, NotOpenYet, WrongState
-from okence.meetings.models import Room
+from okence.meetings.models import SILENT_AFTER, Room
 from okence.meetings.signals import meeting_ended
 from okence.offices.models import Official
 
@@ -84,13 +84,30 @@ def ice_servers(appointment: Appointment, participant: str, now: datetime.dateti
     return turn.ice_servers(f"{appointment.public_id.hex[:12]}-{participant}", expires)
 
 
+# What a knock from another device during the meeting gets: it waits for the official.
+SECOND_DEVICE = "second_device"
+NO_SECOND_DEVICE = {
+    "second_device": "",
+    "second_device_connection": "",
+    "second_device_since": None,
+}
+
+
 def knock(
-    appointment: Appointment, display_name: str, connection: str, now: datetime.datetime
-) -> Status:
+    appointment: Appointment,
+    display_name: str,
+    connection: str,
+    now: datetime.datetime,
+    *,
+    device: str,
+) -> Status | str:
     """The citizen clicks "Pridruži se zdaj": into the waiting room, or back into the meeting.
 
-    Returns WAITING, or IN_MEETING for a citizen who was admitted already (after a reload). The
-    connection becomes the citizen's one place in the room; another tab loses it.
+    Returns WAITING, or IN_MEETING for a citizen who was admitted already and comes back from
+    the same device (``device``: the digest of its secret cookie), e.g. after a reload. The
+    connection becomes the citizen's one place in the room; another tab loses it. During the
+    meeting another device does not: it is SECOND_DEVICE, waiting for the official to admit it
+    (which moves the place to it) or turn it away, and it learns nothing meanwhile.
     """
     current = phase(appointment, now)
     if current == Phase.NOT_OPEN:
@@ -98,10 +115,22 @@ def knock(
     if current != Phase.OPEN:
         raise MeetingOver
     room = room_of(appointment)
+    if (
+        Room.objects.filter(pk=room.pk, appointment__status=Status.IN_MEETING)
+        .exclude(citizen_device=device)
+        .update(second_device=device, second_device_connection=connection, second_device_since=now)
+    ):
+        events.changed(appointment)
+        return SECOND_DEVICE
     fresh = Appointment.objects.filter(pk=appointment.pk, status=Status.CONFIRMED).update(
         status=Status.WAITING
     )
-    changes = {"display_name": display_name, "citizen_connection": connection}
+    changes = {
+        "display_name": display_name,
+        "citizen_connection": connection,
+        "citizen_seen_at": now,
+        "citizen_device": device,
+    }
     if fresh:
         changes |= {"knocked_at": now, "first_knocked_at": room.first_knocked_at or now}
     Room.objects.filter(pk=room.pk).update(**changes)
@@ -132,18 +161,74 @@ def post(
 
 def leave(appointment: Appointment, connection: str) -> bool:
     """The citizen's socket closed. They keep their place (waiting or admitted) for a reload;
-    the console shows them as not connected. True if this connection held the place."""
+    the console shows them as not connected; a second device's request goes with its socket.
+    True if this connection held the place."""
     left = Room.objects.filter(appointment=appointment, citizen_connection=connection).update(
         citizen_connection=""
     )
-    if left:
+    gave_up = Room.objects.filter(appointment=appointment, second_device_connection=connection)
+    if left or gave_up.update(**NO_SECOND_DEVICE):
         appointment.refresh_from_db(fields=["status"])  # the socket's copy may be stale
         events.changed(appointment)
     return bool(left)
 
 
+def heartbeat(appointment: Appointment, connection: str, now: datetime.datetime) -> None:
+    """The citizen's socket is alive. Had it been taken for gone (a missed heartbeat), it takes
+    its place back unless another tab holds it now."""
+    if Room.objects.filter(appointment=appointment, citizen_connection=connection).update(
+        citizen_seen_at=now
+    ):
+        return
+    if Room.objects.filter(appointment=appointment, citizen_connection="").update(
+        citizen_connection=connection, citizen_seen_at=now
+    ):
+        appointment.refresh_from_db(fields=["status"])
+        events.changed(appointment)
+
+
+def forget_silent_connections(now: datetime.datetime) -> int:
+    """Connections without a heartbeat for a while are gone (their server was killed, or the
+    socket died without closing): the consoles stop showing those citizens as connected."""
+    silent = Room.objects.exclude(citizen_connection="").filter(
+        Q(citizen_seen_at=None) | Q(citizen_seen_at__lte=now - SILENT_AFTER)
+    )
+    forgotten = 0
+    for room in silent.select_related("appointment"):
+        # Unless a heartbeat came in the meantime.
+        if Room.objects.filter(
+            pk=room.pk,
+            citizen_connection=room.citizen_connection,
+            citizen_seen_at=room.citizen_seen_at,
+        ).update(citizen_connection=""):
+            events.changed(room.appointment)
+            forgotten += 1
+    return forgotten
+
+
+def forget_all_connections() -> int:
+    """On the start of the one process that holds every socket: none of them survived."""
+    return Room.objects.exclude(citizen_connection="", second_device_connection="").update(
+        citizen_connection="", **NO_SECOND_DEVICE
+    )
+
+
+def refuses_sockets(appointment: Appointment, now: datetime.datetime) -> bool:
+    """Cancelled, or over for good (past closing): the meeting link's socket has nothing to do."""
+    return appointment.status == Status.CANCELLED or now >= closes_at(appointment)
+
+
 def holds_place(appointment: Appointment, connection: str) -> bool:
     return Room.objects.filter(appointment=appointment, citizen_connection=connection).exists()
+
+
+def _check_may_act(
+    appointment: Appointment, official: Official | None, now: datetime.datetime
+) -> None:
+    if not can_serve(official, appointment):
+        raise NotAllowed
+    if phase(appointment, now) in (Phase.ENDED, Phase.CANCELLED):
+        raise MeetingOver
 
 
 def _transition(
@@ -154,10 +239,7 @@ def _transition(
     now: datetime.datetime,
     **room_changes,
 ) -> None:
-    if not can_serve(official, appointment):
-        raise NotAllowed
-    if phase(appointment, now) in (Phase.ENDED, Phase.CANCELLED):
-        raise MeetingOver
+    _check_may_act(appointment, official, now)
     changed = Appointment.objects.filter(pk=appointment.pk, status__in=source).update(status=target)
     if not changed:
         appointment.refresh_from_db(fields=["status"])
@@ -168,7 +250,45 @@ def _transition(
     events.changed(appointment)
 
 
+def _answer_second_device(
+    appointment: Appointment, official: Official | None, now: datetime.datetime, *, admit: bool
+) -> bool:
+    """Admit or turn away the second device waiting during the meeting; False if there is none.
+
+    Admitted, it takes the citizen's place: the device in the meeting is replaced (4409)."""
+    _check_may_act(appointment, official, now)
+    room = (
+        Room.objects.filter(appointment=appointment, appointment__status=Status.IN_MEETING)
+        .exclude(second_device_connection="")
+        .first()
+    )
+    if room is None:
+        return False
+    connection = room.second_device_connection
+    changes = dict(NO_SECOND_DEVICE)
+    if admit:
+        changes |= {
+            "citizen_device": room.second_device,
+            "citizen_connection": connection,
+            "citizen_seen_at": now,
+        }
+    if not Room.objects.filter(pk=room.pk, second_device_connection=connection).update(**changes):
+        raise WrongState  # answered meanwhile, or the device left
+    if admit:
+        events.send(
+            events.room_group(appointment.pk),
+            {"type": "room.replaced", "sender": connection, "role": "citizen"},
+        )
+    events.send_to(connection, {"type": "room.second_device", "admitted": admit})
+    appointment.refresh_from_db(fields=["status"])
+    events.changed(appointment)
+    return True
+
+
 def admit(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
+    """From the waiting room into the meeting; during it, a second device in place of the first."""
+    if _answer_second_device(appointment, official, now, admit=True):
+        return
     _transition(
         appointment,
         official,
@@ -181,7 +301,10 @@ def admit(appointment: Appointment, official: Official | None, now: datetime.dat
 
 
 def turn_away(appointment: Appointment, official: Official | None, now: datetime.datetime) -> None:
-    """Not now: the citizen leaves the waiting room and needs a new admission to come in."""
+    """Not now: the citizen leaves the waiting room and needs a new admission to come in; during
+    the meeting, a second device's request is refused and the meeting goes on."""
+    if _answer_second_device(appointment, official, now, admit=False):
+        return
     _transition(
         appointment,
         official,
@@ -201,7 +324,15 @@ def end(appointment: Appointment, official: Official | None, now: datetime.datet
     # The caller's copy may predate an admission made elsewhere (the console, a colleague).
     appointment.refresh_from_db(fields=["status"])
     if appointment.status == Status.IN_MEETING:
-        _transition(appointment, official, [Status.IN_MEETING], Status.COMPLETED, now, ended_at=now)
+        _transition(
+            appointment,
+            official,
+            [Status.IN_MEETING],
+            Status.COMPLETED,
+            now,
+            ended_at=now,
+            **NO_SECOND_DEVICE,
+        )
     else:
         _transition(
             appointment,

@@ -3,6 +3,7 @@
 import datetime
 import logging
 import os
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -10,7 +11,7 @@ import urllib.request
 import pytest
 from django.utils import timezone
 
-from okence.meetings.tests.server_process import ServerProcess
+from okence.meetings.tests.server_process import ROOT, ServerProcess
 from okence.outbox.models import Email
 from okence.redaction import RedactTokens, redact
 from okence.tokens import new_token
@@ -21,6 +22,10 @@ def test_a_served_process_logs_no_token_of_a_path(tmp_path):
     token = new_token()
     (tmp_path / "var").mkdir()
     env = dict(os.environ, OKENCE_PROFILE="test", OKENCE_VAR_DIR=str(tmp_path / "var"))
+    env.pop("DATABASE_URL", None)  # a database of its own, under the temporary var/
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT
+    )
     server = ServerProcess(
         env,
         tmp_path / "serve.log",

@@ -24,10 +24,12 @@ from okence.booking.tests.chromium import CHROMIUM_ARGS, MEDIA_ARGS
 from okence.booking.tests.conftest import launched_chromium
 from okence.conftest import make_appointment
 from okence.meetings.tests.server_process import free_port
+from okence.server.serving import uvicorn_config
 
 
 class AsgiServer:
-    """uvicorn serving okence.asgi:application on 127.0.0.1 in a background thread."""
+    """uvicorn serving okence.asgi:application on 127.0.0.1 in a background thread, with the
+    options ``manage.py serve`` gives it."""
 
     def __init__(self):
         self.port = free_port()
@@ -35,9 +37,7 @@ class AsgiServer:
         from okence.asgi import application
 
         self.server = uvicorn.Server(
-            uvicorn.Config(
-                application, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning"
-            )
+            uvicorn_config(application, host="127.0.0.1", port=self.port, log_level="warning")
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -36,6 +36,8 @@ def uvicorn_command(port: int, *options: str) -> list[str]:
         "off",
         "--log-level",
         "warning",
+        "--ws-max-size",  # as okence/server/serving.py sets it (this module has no Django)
+        str(2 * 64 * 1024),
         *options,
     ]
 

@@ -307,6 +307,34 @@ def test_a_reload_brings_an_admitted_citizen_back_without_waiting(people, ana):
     end_meeting(official, citizen)
 
 
+def test_a_second_device_waits_until_the_official_admits_it_in_place_of_the_first(people, ana):
+    appointment, laptop, official = admitted_call(people, ana)
+    phone = people.context().new_page()  # another browser: no cookie of the laptop's
+    phone.goto(laptop.url)
+    expect(state_of(phone)).to_have_attribute("data-state", "prejoin", timeout=STATE)
+    phone.locator("#join").click()
+    expect(state_of(phone)).to_have_attribute("data-state", "waiting", timeout=STATE)
+    request = official.locator("#second-device")
+    expect(request).to_be_visible(timeout=STATE)
+    expect(request).to_contain_text("z druge naprave")
+    expect(state_of(laptop)).to_have_attribute("data-state", "call")  # not pushed out
+    console = official.context.new_page()
+    console.goto(people.server.url + reverse("meetings:console"))
+    row = console.locator(f'tr[data-appointment="{appointment.public_id}"]')
+    expect(row.get_by_text("druga naprava se želi pridružiti")).to_be_visible(timeout=STATE)
+    expect(row.locator("[data-admit]")).to_be_visible()
+
+    request.get_by_role("button", name="Sprejmi drugo napravo").click()
+    expect(state_of(phone)).to_have_attribute("data-state", "call", timeout=STATE)
+    expect(state_of(laptop)).to_have_attribute("data-state", "replaced", timeout=STATE)
+    expect(request).to_be_hidden()
+    expect(row.get_by_text("druga naprava se želi pridružiti")).to_be_hidden(timeout=STATE)
+    expect(row.locator("[data-admit]")).to_be_hidden()
+    media_flows(phone, "citizen")
+    media_flows(official, "official")
+    end_meeting(official, phone)
+
+
 def test_a_second_tab_is_told_clearly(people, ana):
     appointment, token = open_meeting(ana)
     first = people.citizen(token)

@@ -166,6 +166,30 @@ def test_a_waiting_citizen_shows_the_chosen_name_since_when_and_a_lost_connectio
     assert re.search(r"<span class=\"not-connected\" data-not-connected>", html)
 
 
+def test_a_silent_connection_and_a_second_device_show_in_the_row(client, clock, day, ana):
+    appointment = day["ana_morning"]
+    Appointment.objects.filter(pk=appointment.pk).update(status=Status.IN_MEETING)
+    room = Room.objects.create(
+        appointment=appointment,
+        citizen_connection="specific.laptop",
+        citizen_seen_at=timezone.now() - datetime.timedelta(seconds=30),
+        second_device_connection="specific.phone",
+        second_device_since=timezone.now(),
+    )
+    html = row(signed_in(client, ana).get(CONSOLE), appointment)
+    assert 'data-connected="1"' in html
+    assert 'data-second-device="1"' in html
+    assert re.search(r"<span class=\"second-device\" data-second-device-text>", html)
+    assert "druga naprava se želi pridružiti" in html
+
+    clock.shift(datetime.timedelta(seconds=31))  # a minute without a heartbeat: gone
+    Room.objects.filter(pk=room.pk).update(second_device_connection="")
+    html = row(signed_in(client, ana).get(CONSOLE), appointment)
+    assert 'data-connected="0"' in html
+    assert re.search(r"<span class=\"not-connected\" data-not-connected>", html)
+    assert re.search(r"<span class=\"second-device\" data-second-device-text hidden>", html)
+
+
 def test_long_notes_fold_away(client, day, ana):
     long_notes = "Potrebujem potrdilo o stalnem prebivališču za vpis otroka v vrtec. " * 4
     Appointment.objects.filter(pk=day["ana_morning"].pk).update(notes=long_notes)

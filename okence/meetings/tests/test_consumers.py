@@ -28,6 +28,9 @@ from okence.tokens import new_token
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 ORIGIN = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+# The secret cookies of the citizen's browsers (see CitizenConsumer), as new_token() makes them.
+LAPTOP = "L" * 32
+PHONE = "P" * 32
 TIMEOUT = 2
 QUIET = 0.2  # how long "nothing arrives" is watched for
 OFFER = {"type": "signal", "description": {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 0.0.0.0"}}
@@ -83,8 +86,12 @@ class Sockets:
         connected, _ = await self.socket(path, headers).connect(timeout=TIMEOUT)
         return not connected
 
-    async def citizen(self, token: str, *, state: str = "confirmed") -> WebsocketCommunicator:
-        citizen = await self.connect(f"/ws/sestanek/{token}/")
+    async def citizen(
+        self, token: str, *, state: str = "confirmed", device: str = LAPTOP
+    ) -> WebsocketCommunicator:
+        """The citizen's socket from one browser (``device``: its secret cookie)."""
+        cookie = (b"cookie", f"okence_device={device}".encode())
+        citizen = await self.connect(f"/ws/sestanek/{token}/", ORIGIN + [cookie])
         hello = await expect(citizen, type="hello", role="citizen", state=state)
         assert set(hello) == {"type", "role", "state", "phase", "opens_at"}
         return citizen
@@ -366,6 +373,15 @@ async def test_a_socket_without_our_origin_is_refused(sockets, booked):
     )
 
 
+@pytest.mark.parametrize("status", [Status.CONFIRMED, Status.COMPLETED, Status.CANCELLED])
+async def test_the_link_of_a_meeting_long_over_or_cancelled_is_refused(sockets, ana, status):
+    past = timezone.now() - datetime.timedelta(hours=3)  # closed 2 h after its end
+    _, token = await sync_to_async(make_appointment)(ana, start=past, status=status)
+    assert await sockets.refused(f"/ws/sestanek/{token}/")
+    _, token = await sync_to_async(make_appointment)(ana, status=Status.CANCELLED)
+    assert await sockets.refused(f"/ws/sestanek/{token}/")
+
+
 async def test_an_official_of_another_unit_is_refused(sockets, booked, janez):
     appointment, _ = booked
     cookie = await signed_in(janez.user)
@@ -511,6 +527,122 @@ async def test_a_reload_after_admission_goes_straight_back_in(sockets, booked, a
     await expect(official, type="peer", role="citizen", present=True)
     await send(official, OFFER)
     assert await reloaded.receive_json_from(timeout=TIMEOUT) == OFFER
+
+
+# A second device: someone else may hold the link.
+
+
+async def second_device_knocks(sockets, booked, ana):
+    """In the meeting (the laptop admitted), the phone knocks: (laptop, official, phone)."""
+    laptop, official = await admitted_meeting(sockets, booked, ana)
+    await send(laptop, {"type": "chat", "text": "Moja davčna številka je 12345678."})
+    await expect(laptop, type="chat")
+    await expect(official, type="chat")
+    phone = await sockets.citizen(booked[1], state="in_meeting", device=PHONE)
+    await send(phone, {"type": "knock", "name": "Rajko"})
+    assert await phone.receive_json_from(timeout=TIMEOUT) == {
+        "type": "state",
+        "state": "waiting",
+        "second_device": True,
+        "messages": [],
+    }
+    update = await expect(official, type="state", state="in_meeting")
+    assert update["appointment"]["second_device"] is True
+    assert update["appointment"]["connected"] is True  # the laptop, still in
+    return laptop, official, phone
+
+
+async def test_a_second_device_waits_to_be_admitted_and_hears_nothing(sockets, booked, ana):
+    appointment, _ = booked
+    laptop, official, phone = await second_device_knocks(sockets, booked, ana)
+    await nothing(laptop)  # not pushed out
+    assert (await room_of(appointment)).citizen_connection != ""
+    for message in (ANSWER, {"type": "chat", "text": "Jaz sem Rajko."}):
+        await forbidden(phone, message)
+    await send(official, OFFER)
+    assert await laptop.receive_json_from(timeout=TIMEOUT) == OFFER
+    await send(official, {"type": "chat", "text": "Samo za vas."})
+    await expect(laptop, type="chat")
+    await expect(official, type="chat")
+    await send(official, {"type": "notice", "text": "Tudi to ne."})
+    await expect(official, type="chat")
+    await expect(laptop, type="chat")
+    await nothing(phone)  # no signal, no chat, no notice, no summary
+
+    await send(official, {"type": "admit"})
+    admitted = await expect(phone, type="state", state="admitted")
+    assert "appointment" not in admitted  # the citizen's side never gets the summary
+    assert [m["text"] for m in admitted["messages"]][0] == "Moja davčna številka je 12345678."
+    await expect(laptop, type="replaced")
+    await expect_close(laptop, 4409)
+    await laptop.disconnect()
+    messages = [await official.receive_json_from(timeout=TIMEOUT) for _ in range(2)]
+    assert {"type": "peer", "role": "citizen", "present": True} in messages
+    (update,) = [m for m in messages if m["type"] == "state"]
+    assert update["appointment"]["second_device"] is False
+    await expect(phone, type="peer", role="official", present=True)
+    await send(official, OFFER)
+    assert await phone.receive_json_from(timeout=TIMEOUT) == OFFER
+    await nothing(official)  # the laptop's leaving is not the citizen's
+
+    # Now the laptop is the other device: a reload of it must be admitted again.
+    again = await sockets.citizen(booked[1], state="in_meeting", device=LAPTOP)
+    await send(again, {"type": "knock", "name": "Rajko"})
+    await expect(again, type="state", state="waiting", second_device=True)
+
+
+async def test_a_second_device_turned_away_leaves_the_meeting_as_it_was(sockets, booked, ana):
+    appointment, _ = booked
+    laptop, official, phone = await second_device_knocks(sockets, booked, ana)
+    console = await sockets.console(ana.user)
+    await send(console, {"type": "turn_away", "id": str(appointment.public_id)})
+    await expect(phone, type="state", state="turned_away")
+    update = (await expect(console, type="appointment"))["appointment"]
+    assert (update["state"], update["second_device"]) == ("in_meeting", False)
+    await expect(official, type="state", state="in_meeting")
+    await nothing(laptop, phone)
+    await send(laptop, {"type": "chat", "text": "Še vedno tu."})
+    await expect(laptop, type="chat")
+    await nothing(phone)
+    assert await status_of(appointment) == Status.IN_MEETING
+
+
+async def test_a_second_device_that_leaves_withdraws_its_request(sockets, booked, ana):
+    appointment, _ = booked
+    laptop, official, phone = await second_device_knocks(sockets, booked, ana)
+    await phone.disconnect()
+    update = await expect(official, type="state", state="in_meeting")
+    assert update["appointment"]["second_device"] is False
+    await forbidden(official, {"type": "admit"}, code="wrong_state")
+    await nothing(laptop)
+
+
+async def test_the_end_closes_a_waiting_second_device_too(sockets, booked, ana):
+    laptop, official, phone = await second_device_knocks(sockets, booked, ana)
+    await send(official, {"type": "end"})
+    for citizen in (laptop, phone):
+        await expect(citizen, type="state", state="ended")
+        await expect_close(citizen, 4410)
+
+
+async def test_a_browser_without_the_cookie_gets_one_on_the_handshake(sockets, booked):
+    """Each new browser gets its secret: a new device, even with a cookie not of our making."""
+    for headers in (ORIGIN, ORIGIN + [(b"cookie", b"okence_device=guessed")]):
+        citizen = sockets.socket(f"/ws/sestanek/{booked[1]}/", headers)
+        await citizen.send_input({"type": "websocket.connect"})
+        accept = await citizen.receive_output(timeout=TIMEOUT)
+        assert accept["type"] == "websocket.accept"
+        ((name, value),) = accept["headers"]
+        assert name == b"set-cookie"
+        cookie = value.decode()
+        assert cookie.startswith("okence_device=") and "guessed" not in cookie
+        for attribute in ("HttpOnly", f"Path=/ws/sestanek/{booked[1]}/", "SameSite=Strict"):
+            assert attribute in cookie
+    known = sockets.socket(
+        f"/ws/sestanek/{booked[1]}/", ORIGIN + [(b"cookie", f"okence_device={LAPTOP}".encode())]
+    )
+    await known.send_input({"type": "websocket.connect"})
+    assert "headers" not in await known.receive_output(timeout=TIMEOUT)
 
 
 async def test_an_official_reload_is_announced_to_the_citizen(sockets, booked, ana):
@@ -688,6 +820,9 @@ async def test_the_console_needs_an_id_and_cannot_end(sockets, booked, ana):
         ({"text_data": json.dumps({"type": "admit", "id": "not-a-uuid"})}, 4400),
         ({"bytes_data": b'{"type": "ping"}'}, 4400),
         ({"text_data": json.dumps({"type": "ping", "pad": "x" * 65 * 1024})}, 4413),
+        ({"text_data": '{"type": "ping", "pad": ' + "[" * 60_000 + "]" * 60_000 + "}"}, 4413),
+        ({"text_data": '{"type": "ping", "pad": ' + "[" * 30_000 + "]" * 30_000 + "}"}, 4400),
+        ({"text_data": '{"type": "ping", "pad": ' + "[" * 7 + "]" * 7 + "}"}, 4400),
         (
             {"text_data": json.dumps({"type": "ping", "pad": "č" * 33 * 1024}, ensure_ascii=False)},
             4413,
@@ -708,6 +843,45 @@ async def test_a_frame_just_under_the_limit_is_accepted(sockets, booked):
     assert len(frame.encode()) == 64 * 1024
     await citizen.send_to(text_data=frame)
     await expect(citizen, type="pong")
+
+
+async def test_a_frame_nested_within_the_limit_is_accepted(sockets, booked):
+    citizen = await sockets.citizen(booked[1])
+    await citizen.send_to(text_data='{"type": "ping", "pad": [[[[["[[[[[[[[[["]]]]]}')
+    await expect(citizen, type="pong")
+
+
+async def test_a_deeply_nested_frame_closes_the_socket_and_frees_the_place(sockets, booked, ana):
+    """json recurses per level: a deep frame once raised RecursionError, the consumer died
+    without closing and without disconnect(), and the console showed a ghost, connected."""
+    appointment, _ = booked
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+    console = await sockets.console(ana.user)
+    await citizen.send_to(text_data="[" * 30_000 + "]" * 30_000)
+    await expect_close(citizen, 4400)
+    await citizen.disconnect()  # the server's answer to our close
+    assert (await expect(console, type="appointment"))["appointment"]["connected"] is False
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=False)
+    assert (await room_of(appointment)).citizen_connection == ""
+
+
+async def test_a_fault_in_a_handler_closes_the_socket_and_runs_disconnect(
+    sockets, booked, ana, monkeypatch
+):
+    appointment, _ = booked
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("okence.meetings.services.post", broken)
+    await send(citizen, {"type": "chat", "text": "Halo?"})
+    await expect_close(citizen, 1011)
+    await citizen.disconnect()
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=False)
+    assert (await room_of(appointment)).citizen_connection == ""
 
 
 async def test_a_bad_frame_closes_only_that_socket(sockets, booked, ana):

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 
 import pytest
+from django.utils import timezone
 
 from okence.booking.models import Appointment, Status
 from okence.conftest import LJUBLJANA, MONDAY_MORNING, make_appointment
@@ -43,6 +44,11 @@ def book(official, service, start=START, *, minutes=30, status=Status.CONFIRMED,
     return appointment
 
 
+def knock(appointment, name, connection, now, *, device="laptop"):
+    """A knock from the citizen's browser (``device``: the digest of its cookie)."""
+    return services.knock(appointment, name, connection, now, device=device)
+
+
 def status_of(appointment) -> str:
     return Appointment.objects.get(pk=appointment.pk).status
 
@@ -58,7 +64,7 @@ def appointment(ana, service):
 
 @pytest.fixture
 def waiting(appointment):
-    services.knock(appointment, "Rajko", "conn-1", OPENS + MINUTE)
+    knock(appointment, "Rajko", "conn-1", OPENS + MINUTE)
     return appointment
 
 
@@ -105,7 +111,7 @@ def test_a_cancelled_appointment_is_cancelled_at_any_time(appointment):
 
 def test_a_knock_enters_the_waiting_room(appointment):
     now = OPENS + MINUTE
-    assert services.knock(appointment, "Rajko", "conn-1", now) == Status.WAITING
+    assert knock(appointment, "Rajko", "conn-1", now) == Status.WAITING
     assert status_of(appointment) == Status.WAITING
     the_room = room(appointment)
     assert the_room.knocked_at == now
@@ -116,7 +122,7 @@ def test_a_knock_enters_the_waiting_room(appointment):
 
 def test_knocking_again_keeps_the_place_in_the_queue(waiting):
     first = room(waiting).knocked_at
-    assert services.knock(waiting, "Rajko L.", "conn-2", START) == Status.WAITING
+    assert knock(waiting, "Rajko L.", "conn-2", START) == Status.WAITING
     the_room = room(waiting)
     assert the_room.knocked_at == first
     assert the_room.first_knocked_at == first
@@ -125,7 +131,7 @@ def test_knocking_again_keeps_the_place_in_the_queue(waiting):
 
 
 def test_a_knock_after_admission_goes_straight_back_into_the_meeting(in_meeting):
-    assert services.knock(in_meeting, "Rajko", "conn-2", START) == Status.IN_MEETING
+    assert knock(in_meeting, "Rajko", "conn-2", START) == Status.IN_MEETING
     assert status_of(in_meeting) == Status.IN_MEETING
     assert room(in_meeting).citizen_connection == "conn-2"
 
@@ -134,7 +140,7 @@ def test_a_knock_after_being_turned_away_waits_again_but_remembers_the_first(wai
     first = room(waiting).first_knocked_at
     services.turn_away(waiting, ana, START)
     later = START + MINUTE
-    assert services.knock(waiting, "Rajko", "conn-1", later) == Status.WAITING
+    assert knock(waiting, "Rajko", "conn-1", later) == Status.WAITING
     the_room = room(waiting)
     assert the_room.knocked_at == later
     assert the_room.first_knocked_at == first
@@ -142,14 +148,14 @@ def test_a_knock_after_being_turned_away_waits_again_but_remembers_the_first(wai
 
 def test_a_knock_before_the_room_opens_is_refused(appointment):
     with pytest.raises(NotOpenYet):
-        services.knock(appointment, "Rajko", "conn-1", OPENS - SECOND)
+        knock(appointment, "Rajko", "conn-1", OPENS - SECOND)
     assert status_of(appointment) == Status.CONFIRMED
     assert not Room.objects.filter(appointment=appointment, knocked_at__isnull=False).exists()
 
 
 def test_a_knock_after_the_room_closed_is_refused(appointment):
     with pytest.raises(MeetingOver):
-        services.knock(appointment, "Rajko", "conn-1", services.closes_at(appointment))
+        knock(appointment, "Rajko", "conn-1", services.closes_at(appointment))
     assert status_of(appointment) == Status.CONFIRMED
 
 
@@ -157,7 +163,7 @@ def test_a_knock_after_the_room_closed_is_refused(appointment):
 def test_a_knock_on_a_finished_appointment_is_refused(ana, service, status):
     appointment = book(ana, service, status=status)
     with pytest.raises(MeetingOver):
-        services.knock(appointment, "Rajko", "conn-1", START)
+        knock(appointment, "Rajko", "conn-1", START)
     assert status_of(appointment) == status
 
 
@@ -165,7 +171,7 @@ def test_a_knock_with_a_stale_copy_of_an_ended_meeting_is_refused(in_meeting, an
     stale = Appointment.objects.get(pk=in_meeting.pk)
     services.end(in_meeting, ana, START)
     with pytest.raises(MeetingOver):
-        services.knock(stale, "Rajko", "conn-2", START + MINUTE)
+        knock(stale, "Rajko", "conn-2", START + MINUTE)
     assert status_of(in_meeting) == Status.COMPLETED
 
 
@@ -241,7 +247,7 @@ def test_only_a_waiting_citizen_can_be_turned_away(in_meeting, ana):
 
 def test_admission_after_a_turn_away_clears_it(waiting, ana):
     services.turn_away(waiting, ana, START)
-    services.knock(waiting, "Rajko", "conn-1", START + MINUTE)
+    knock(waiting, "Rajko", "conn-1", START + MINUTE)
     services.admit(waiting, ana, START + 2 * MINUTE)
     assert room(waiting).turned_away_at is None
     assert status_of(waiting) == Status.IN_MEETING
@@ -303,10 +309,110 @@ def test_only_the_connection_holding_the_place_leaves(waiting):
 
 
 def test_a_replaced_connection_no_longer_holds_the_place(waiting):
-    services.knock(waiting, "Rajko", "conn-2", START)
+    knock(waiting, "Rajko", "conn-2", START)
     assert not services.holds_place(waiting, "conn-1")
     assert not services.leave(waiting, "conn-1")
     assert room(waiting).citizen_connection == "conn-2"
+
+
+# A second device during the meeting.
+
+
+def test_the_admitted_device_comes_back_in_another_waits(in_meeting, ana, announced):
+    assert knock(in_meeting, "Rajko", "conn-2", START) == Status.IN_MEETING  # a reload
+    assert room(in_meeting).citizen_connection == "conn-2"
+    assert knock(in_meeting, "Rajko", "conn-3", START, device="phone") == services.SECOND_DEVICE
+    the_room = room(in_meeting)
+    assert the_room.citizen_connection == "conn-2"  # the laptop keeps its place
+    assert (the_room.second_device_connection, the_room.second_device_since) == ("conn-3", START)
+    assert events.summary(in_meeting)["second_device"] is True
+    assert status_of(in_meeting) == Status.IN_MEETING
+
+
+def test_admitting_the_second_device_moves_the_place_to_it(in_meeting, ana):
+    knock(in_meeting, "Rajko", "conn-3", START, device="phone")
+    services.admit(in_meeting, ana, START)
+    the_room = room(in_meeting)
+    assert (the_room.citizen_connection, the_room.citizen_device) == ("conn-3", "phone")
+    assert the_room.second_device_connection == ""
+    assert knock(in_meeting, "Rajko", "conn-4", START, device="phone") == Status.IN_MEETING
+    assert knock(in_meeting, "Rajko", "conn-5", START) == services.SECOND_DEVICE  # the laptop
+
+
+def test_turning_the_second_device_away_keeps_the_meeting(in_meeting, ana):
+    knock(in_meeting, "Rajko", "conn-3", START, device="phone")
+    services.turn_away(in_meeting, ana, START)
+    the_room = room(in_meeting)
+    assert (the_room.citizen_connection, the_room.second_device_connection) == ("conn-1", "")
+    assert status_of(in_meeting) == Status.IN_MEETING
+    with pytest.raises(WrongState):
+        services.turn_away(in_meeting, ana, START)  # nobody waits any more
+
+
+def test_only_an_official_of_the_unit_answers_a_second_device(in_meeting, janez):
+    knock(in_meeting, "Rajko", "conn-3", START, device="phone")
+    for answer in (services.admit, services.turn_away):
+        with pytest.raises(NotAllowed):
+            answer(in_meeting, janez, START)
+    assert room(in_meeting).second_device_connection == "conn-3"
+
+
+def test_a_second_device_that_leaves_or_an_end_withdraws_its_request(in_meeting, ana):
+    knock(in_meeting, "Rajko", "conn-3", START, device="phone")
+    assert not services.leave(in_meeting, "conn-3")  # it held no place
+    assert room(in_meeting).second_device_connection == ""
+    knock(in_meeting, "Rajko", "conn-4", START, device="phone")
+    services.end(in_meeting, ana, START)
+    assert room(in_meeting).second_device_connection == ""
+
+
+def test_before_admission_another_device_takes_the_waiting_place(waiting):
+    assert knock(waiting, "Rajko", "conn-2", START, device="phone") == Status.WAITING
+    assert (room(waiting).citizen_connection, room(waiting).citizen_device) == ("conn-2", "phone")
+
+
+# Connections that went without a word (a killed server, a socket that died uncleanly).
+
+
+@pytest.fixture
+def announced(monkeypatch):
+    """The appointments whose change the room and the consoles were told of."""
+    told = []
+    monkeypatch.setattr(events, "changed", told.append)
+    return told
+
+
+def test_a_silent_connection_is_forgotten_and_the_consoles_told(clock, waiting, announced):
+    clock.move_to(OPENS + MINUTE)  # the knock's time: its heartbeat
+    services.heartbeat(waiting, "conn-1", OPENS + 2 * MINUTE)
+    clock.move_to(OPENS + 2 * MINUTE + 59 * SECOND)
+    assert services.forget_silent_connections(timezone.now()) == 0
+    assert events.summary(waiting)["connected"] is True
+
+    clock.move_to(OPENS + 3 * MINUTE)  # a minute without a heartbeat
+    assert events.summary(waiting)["connected"] is False  # the console's list, before the job
+    assert services.forget_silent_connections(timezone.now()) == 1
+    assert room(waiting).citizen_connection == ""
+    assert [a.pk for a in announced] == [waiting.pk]
+    assert status_of(waiting) == Status.WAITING  # the place is kept, as after a reload
+    assert services.forget_silent_connections(timezone.now()) == 0
+
+
+def test_a_heartbeat_after_being_forgotten_takes_the_place_back_unless_taken(waiting, announced):
+    Room.objects.filter(appointment=waiting).update(citizen_connection="")
+    services.heartbeat(waiting, "conn-1", START)
+    assert (room(waiting).citizen_connection, room(waiting).citizen_seen_at) == ("conn-1", START)
+    assert len(announced) == 1
+    knock(waiting, "Rajko", "conn-2", START)  # another tab
+    services.heartbeat(waiting, "conn-1", START + MINUTE)
+    assert room(waiting).citizen_connection == "conn-2"
+
+
+def test_a_restarted_single_process_forgets_every_connection(waiting, ana, service):
+    other = book(ana, service, START + datetime.timedelta(hours=1))
+    knock(other, "Mojca", "conn-9", START + datetime.timedelta(minutes=55))
+    assert services.forget_all_connections() == 2
+    assert Room.objects.exclude(citizen_connection="").count() == 0
 
 
 # The console's list.
@@ -443,6 +549,7 @@ def test_the_consoles_summary_has_no_contact_details(waiting):
         "name",
         "waiting_since",
         "connected",
+        "second_device",
         "official",
     }
     assert summary["id"] == str(waiting.public_id)

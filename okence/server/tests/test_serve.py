@@ -1,57 +1,57 @@
-"""`manage.py serve` in the development profile: e-mailed links name the address it serves."""
+"""``manage.py serve``: how it configures uvicorn, and what it reconciles before serving.
 
-import datetime
-import re
+uvicorn's ``Server.run`` is replaced by one that records its configuration and returns, as
+after a graceful shutdown; the real server is tested in okence/meetings/tests.
+"""
 
 import pytest
 import uvicorn
-from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
 
-from okence.booking import services as booking
-from okence.conftest import LJUBLJANA
-from okence.outbox import services as outbox
-from okence.server.management.commands.serve import site_url_for
+from okence.conftest import make_appointment
+from okence.meetings.models import Room
+
+pytestmark = pytest.mark.django_db
+
+IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+REDIS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"]},  # never reached here
+    }
+}
 
 
 @pytest.fixture
-def served(settings, monkeypatch):
-    """Run serve's start-up without serving: uvicorn's loop returns at once."""
-    settings.SITE_URL_FOLLOWS_SERVE = True  # development without SITE_URL
-    monkeypatch.setattr(uvicorn.Server, "run", lambda server: None)
-
-    def serve(**options):
-        call_command("serve", no_worker=True, **options)
-
-    return serve
+def served(monkeypatch):
+    """The uvicorn configurations ``serve`` ran."""
+    configs = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server: configs.append(server.config))
+    return configs
 
 
-def test_e_mailed_links_follow_the_port_served(served, clock, service, ana):
-    served(host="127.0.0.1", port=9000)
-    contact = booking.Contact("Rajko Lah", "rajko.lah@example.si", "041 123 456")
-    start = datetime.datetime(2026, 12, 8, 8, 30, tzinfo=LJUBLJANA).astimezone(datetime.UTC)
-    appointment, _ = booking.hold(
-        service, start, contact, language="sl", client="192.0.2.1", now=timezone.now()
-    )
-    outbox.deliver_due(timezone.now())
-    code = re.search(r"(\d{6})$", mail.outbox[-1].subject)[1]
-    booking.confirm(appointment, code, timezone.now())
-    outbox.deliver_due(timezone.now())
-    confirmation = next(m for m in mail.outbox if "/termin/" in m.body)
-    links = re.findall(r"https?://[^/\s]+/", confirmation.body)
-    assert links and set(links) == {"http://127.0.0.1:9000/"}
+@pytest.fixture
+def ghost(ana):
+    """A citizen's connection recorded by a server that is gone."""
+    appointment, _ = make_appointment(ana)
+    Room.objects.create(appointment=appointment, citizen_connection="specific.gone!x")
+    return appointment
 
 
-def test_a_configured_site_url_is_kept(served, settings, db):
-    settings.SITE_URL_FOLLOWS_SERVE = False
-    settings.SITE_URL = "https://okence.example.si"
-    served(host="127.0.0.1", port=9000)
-    assert settings.SITE_URL == "https://okence.example.si"
+def test_uvicorn_reads_no_websocket_frame_much_larger_than_the_consumers_allow(served, settings):
+    call_command("serve", "--no-worker", "--port", "8123")
+    (config,) = served
+    assert config.ws_max_size == 2 * settings.WEBSOCKET_MAX_MESSAGE_BYTES == 128 * 1024
+    assert config.port == 8123
 
 
-def test_the_site_url_names_the_bound_address():
-    assert site_url_for("127.0.0.1", 9000) == "http://127.0.0.1:9000"
-    assert site_url_for("::1", 9000) == "http://[::1]:9000"
-    assert site_url_for("0.0.0.0", 9000) == "http://localhost:9000"  # noqa: S104
-    assert site_url_for("okence.local", 8001) == "http://okence.local:8001"
+def test_the_one_process_forgets_every_connection_before_serving(served, settings, ghost):
+    settings.CHANNEL_LAYERS = IN_MEMORY
+    call_command("serve", "--no-worker")
+    assert Room.objects.get(appointment=ghost).citizen_connection == ""
+
+
+def test_one_of_several_processes_leaves_the_others_connections_alone(served, settings, ghost):
+    settings.CHANNEL_LAYERS = REDIS
+    call_command("serve", "--no-worker")
+    assert Room.objects.get(appointment=ghost).citizen_connection == "specific.gone!x"

@@ -56,6 +56,7 @@ function summaryOf(row) {
     waiting_since: data.waitingSince || null,
     connected: data.connected === "1",
     official: data.official,
+    second_device: data.secondDevice === "1",
   };
 }
 
@@ -73,6 +74,7 @@ function render(row, summary) {
     name: summary.name,
     waitingSince: summary.waiting_since || "",
     connected: summary.connected ? "1" : "0",
+    secondDevice: summary.second_device ? "1" : "0",
   });
   row.className = `state-${summary.state}`;
 
@@ -89,7 +91,9 @@ function render(row, summary) {
   row.querySelector("[data-not-connected]").hidden =
     summary.connected || !["waiting", "in_meeting"].includes(summary.state);
 
-  const waiting = summary.state === "waiting";
+  // Admit and turn away also answer a second device asking to join during the meeting.
+  row.querySelector("[data-second-device-text]").hidden = !summary.second_device;
+  const waiting = summary.state === "waiting" || summary.second_device;
   actions.hidden = !waiting;
   settle(row);
   row.querySelector("[data-open-meeting]").classList.toggle("primary", summary.state === "in_meeting");
@@ -127,7 +131,9 @@ function apply(summary) {
     return;
   }
   const before = row.dataset.state;
+  const secondBefore = row.dataset.secondDevice === "1";
   render(row, summary);
+  if (summary.second_device && !secondBefore) announce(t("second_device", { name: summary.name }));
   if (summary.state === "waiting" && before !== "waiting") entered(row);
   if (summary.state === "in_meeting" && before === "waiting") announce(t("admitted", { name: summary.name }));
   updateBadge();

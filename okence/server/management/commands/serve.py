@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import autodiscover_modules
 
+from okence.server.serving import forget_connections_on_start, uvicorn_config
+
 ASGI_APP = "okence.asgi:application"
 WORKERS = 2  # the jobs' queue
 DELIVERY_WORKERS = 2  # the e-mail delivery queue
@@ -64,17 +66,10 @@ class Command(BaseCommand):
             # uvicorn restores this handler after its graceful shutdown and raises the signal
             # again; the default SIGTERM action would end the process before the consumer stops.
             previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
+        forget_connections_on_start()
         consumers = [] if no_worker else self.start_consumers()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                ASGI_APP,
-                host=host,
-                port=port,
-                lifespan="off",
-                # Logging as configured in settings.LOGGING, where tokens are redacted.
-                log_config=None,
-            )
-        )
+        # Logging as configured in settings.LOGGING, where tokens are redacted.
+        server = uvicorn.Server(uvicorn_config(ASGI_APP, host=host, port=port, log_config=None))
         try:
             server.run()  # returns after a graceful shutdown; exits if it cannot bind
         except KeyboardInterrupt:

@@ -59,6 +59,8 @@ function apply(next) {
 // knock); the page's clock is only the fallback.
 function learn(appointment) {
   if (appointment?.waiting_since) waitingSince = new Date(appointment.waiting_since);
+  // During the meeting another device with the citizen's link asks to join (admit / turn_away).
+  $("second-device").hidden = !(appointment?.second_device && appointment.state === "in_meeting");
 }
 
 socket.on("hello", (message) => {

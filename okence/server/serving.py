@@ -1,0 +1,32 @@
+"""How uvicorn serves Okence, shared by ``manage.py serve`` and the tests' servers.
+
+uvicorn reads a WebSocket message of up to 16 MiB (its default) before the consumers' own 64 KiB
+check sees it: forty such frames at once cost 420 MB. Its limit is set a little above ours, so a
+slightly oversized frame still gets our 4413, and anything larger is refused by uvicorn (1009)
+as soon as the frame's header announces it, without reading it.
+"""
+
+import uvicorn
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+
+from okence.meetings import services as meetings
+
+
+def ws_max_size() -> int:
+    return 2 * settings.WEBSOCKET_MAX_MESSAGE_BYTES
+
+
+def uvicorn_config(app, *, host: str, port: int, **options) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, host=host, port=port, lifespan="off", ws_max_size=ws_max_size(), **options
+    )
+
+
+def forget_connections_on_start() -> int:
+    """With the in-memory channel layer this process holds every socket, so none recorded
+    before its start is alive (a restart, a crash). With several processes (Redis) one
+    process's start says nothing about the others' sockets: the heartbeat reconciles those."""
+    if not isinstance(get_channel_layer(), InMemoryChannelLayer):
+        return 0
+    return meetings.forget_all_connections()
