@@ -909,7 +909,8 @@ async def test_a_flood_closes_the_flooding_socket_and_not_the_other(sockets, boo
         assert json.loads(output["text"]) == {"type": "pong"}
         pongs += 1
     assert output == {"type": "websocket.close", "code": 4429}
-    assert burst <= pongs < burst + 50
+    # The ping that showed the admitted sockets quiet took one of the burst just before.
+    assert burst - 1 <= pongs < burst + 50
     await send(official, {"type": "ping"})
     await expect(official, type="pong")
     await send(official, {"type": "chat", "text": "Ste še tu?"})

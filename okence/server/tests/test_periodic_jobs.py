@@ -30,6 +30,11 @@ EXPECTED = {
         "contact details go within the hour after their 90 days",
     ),
     "okence.meetings.tasks.forget_closed_chats": (HOUR, "00:29", "a closed meeting's chat goes"),
+    "okence.meetings.tasks.forget_silent_connections": (
+        MINUTE,
+        "00:00",
+        "a citizen gone without a goodbye stops showing as connected within a minute",
+    ),
     "okence.outbox.tasks.deliver_due_emails": (MINUTE, "00:00", "retries are due by the minute"),
     "okence.outbox.tasks.forget_delivered_emails": (
         HOUR,
