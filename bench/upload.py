@@ -10,8 +10,9 @@ service, an official, an appointment in the meeting with a known meeting token, 
 (``okence.exchange.services.create_folder``).
 
 The file is a real PDF that passes the upload's checks (libmagic says application/pdf, pypdf
-opens it and finds its page): one blank page and an embedded file whose stream fills the size
-with random-ish bytes (one random MiB, numbered per MiB). The client makes it as it sends it:
+opens it and finds its page, and it carries no attachment): one page whose content stream
+fills the size with random-ish bytes (one random MiB, numbered per MiB). The client makes it as
+it sends it:
 ``http.client`` with a generator body and an explicit Content-Length (no chunked encoding), the
 Origin of the server, as the citizen's folder page does, so the client never holds the file.
 
@@ -81,19 +82,18 @@ def parse_args(argv=None):
 
 
 class LargePdf:
-    """A one-page PDF of exactly ``size`` bytes whose bulk is one embedded file's stream.
+    """A one-page PDF of exactly ``size`` bytes whose bulk is the page's content stream (an
+    embedded file, as before, is refused by the upload's checks).
 
     The cross-reference table at the end gives every object's offset, so a reader goes from the
     trailer to the catalog and the page without scanning the stream.
     """
 
     HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
-    OBJECTS = [  # numbers 1, 2, 3, 4; the stream is object 5, last
-        b"<< /Type /Catalog /Pages 2 0 R"
-        b" /Names << /EmbeddedFiles << /Names [(podatki.bin) 4 0 R] >> >> >>",
+    OBJECTS = [  # numbers 1, 2, 3; the stream is object 4, last
+        b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>",
-        b"<< /Type /Filespec /F (podatki.bin) /EF << /F 5 0 R >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> /Contents 4 0 R >>",
     ]
     STREAM_END = b"\nendstream\nendobj\n"
 
@@ -123,7 +123,7 @@ class LargePdf:
             parts.append(text)
             position += len(text)
         offsets.append(position)
-        parts.append(b"5 0 obj\n<< /Type /EmbeddedFile /Length %d >>\nstream\n" % length)
+        parts.append(b"4 0 obj\n<< /Length %d >>\nstream\n" % length)
         return b"".join(parts), offsets
 
     def _suffix(self, length: int, prefix: tuple[bytes, list[int]]) -> bytes:
@@ -132,9 +132,9 @@ class LargePdf:
         rows = b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
         return (
             self.STREAM_END
-            + b"xref\n0 6\n0000000000 65535 f \n"
+            + b"xref\n0 5\n0000000000 65535 f \n"
             + rows
-            + b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref_at
+            + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref_at
         )
 
     def chunks(self):
@@ -168,7 +168,8 @@ def check_generator(folder: Path) -> None:
     with path.open("rb") as source:
         reader = PdfReader(source, strict=True)
         assert len(reader.pages) == 1
-        assert "podatki.bin" in reader.attachments
+        assert len(reader.pages[0]["/Contents"].get_object().get_data()) > 3 * MiB
+        assert not reader.attachments
     path.unlink()
 
 
