@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from okence import logs
 from okence.env import envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "okence.metrics.CountRequests",  # first, so that it sees every answer
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "okence.page_headers.PageHeadersMiddleware",  # after WhiteNoise: static files stay cacheable
@@ -317,19 +319,60 @@ SURVEY_VALID_DAYS = 14
 SURVEY_KEEP_COMMENTS_DAYS = envint("SURVEY_KEEP_COMMENTS_DAYS", 365)  # after the meeting's day
 SURVEY_FOLLOW_UP_AFTER_MINUTES = envint("SURVEY_FOLLOW_UP_AFTER_MINUTES", 30)
 
+# Metrics at /metrics for Prometheus, with this bearer token; without one /metrics is not served.
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+
+# Logs: one JSON object a line in production (LOG_FORMAT=json), readable text in development,
+# each with the request's id; without tokens, codes, e-mail addresses, query strings or (unless
+# LOG_CLIENT_ADDRESSES) the addresses citizens connect from. See docs/operations.md.
+LOG_FORMAT = envstr("LOG_FORMAT", "text" if DEVELOPMENT else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text: {LOG_FORMAT}")
+LOG_CLIENT_ADDRESSES = envbool("LOG_CLIENT_ADDRESSES", False)
+LOG_LEVEL = envstr("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "okence.redaction.RedactTokens"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    "filters": {
+        "redact_tokens": {"()": "okence.redaction.RedactTokens"},
+        "redact_email_addresses": {"()": "okence.redaction.RedactEmailAddresses"},
+        "redact_addresses": {"()": "okence.redaction.RedactAddresses"},
+        "access_log_without_query": {"()": "okence.logs.AccessLogWithoutQuery"},
+        "request_id": {"()": "okence.logs.AddRequestId"},
     },
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "json": logs.JSON_FORMATTER,
+        "text": logs.TEXT_FORMATTER,
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "level": LOG_LEVEL,
+            "formatter": LOG_FORMAT,
+            "filters": [
+                "access_log_without_query",
+                "redact_tokens",
+                "redact_email_addresses",
+                *([] if LOG_CLIENT_ADDRESSES else ["redact_addresses"]),
+                "request_id",
+            ],
+        },
+        "metrics": {"class": "okence.metrics.CountEvents"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # uvicorn's loggers go through the same handler (serve passes log_config=None), so that its
     # access log is redacted too.
     "loggers": {
-        "uvicorn": {"level": "INFO"},
-        "uvicorn.error": {"level": "INFO"},
-        "uvicorn.access": {"level": "INFO"},
+        # The services' events (INFO) are counted for the metrics whatever LOG_LEVEL lets through.
+        "okence": {"handlers": ["metrics"], "level": "DEBUG" if LOG_LEVEL == "DEBUG" else "INFO"},
+        # Never DEBUG, whatever LOG_LEVEL says: at DEBUG the template engine logs every missing
+        # variable with the whole context (a citizen's name, e-mail, chat), the database every
+        # query with its parameters, and uvicorn.error every WebSocket frame (chat, names).
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
+        # uvicorn's own configuration, when something applied it, stops them propagating.
+        "uvicorn": {"level": "INFO", "propagate": True},
+        "uvicorn.error": {"level": "INFO", "propagate": True},
+        "uvicorn.access": {"level": "INFO", "propagate": True},
     },
 }

@@ -13,6 +13,7 @@ from okence.exchange.models import Role, SharedFolder
 from okence.exchange.services import Visitor
 from okence.meetings import services as meetings
 from okence.meetings.exceptions import NotAllowed
+from okence.offices.access import official_of
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def for_citizen(token: str) -> Access | None:
 
 
 def for_official(user, public_id) -> Access | None:
-    official = meetings.official_of(user)
+    official = official_of(user)
     try:
         appointment = meetings.appointment_for_official(official, public_id)
     except NotAllowed:

@@ -26,6 +26,7 @@ from okence.exchange.models import FileEvent, Role, SharedFile, SharedFolder
 from okence.meetings import events
 from okence.meetings import services as meetings
 from okence.meetings.exceptions import NotAllowed, WrongState
+from okence.offices.access import can_serve
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _announce(folder: SharedFolder) -> None:
 
 def create_folder(appointment: Appointment, official, now: datetime.datetime) -> SharedFolder:
     """The official creates the meeting's folder (once); its link is posted into the chat."""
-    if not meetings.can_serve(official, appointment):
+    if not can_serve(official, appointment.unit_id):
         raise NotAllowed
     if appointment.status != Status.IN_MEETING:
         raise WrongState

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from okence.exchange import access, checks, services
 from okence.exchange.listing import describe
-from okence.meetings import services as meetings
 from okence.meetings.exceptions import MeetingError
+from okence.offices.access import official_of
 
 CHUNK_BYTES = 1024 * 1024
 # A download is never run as a page: even if a browser were asked to render it.
@@ -139,9 +139,7 @@ def create(request, public_id):
     if grant is None:
         raise Http404
     try:
-        services.create_folder(
-            grant.appointment, meetings.official_of(request.user), timezone.now()
-        )
+        services.create_folder(grant.appointment, official_of(request.user), timezone.now())
     except MeetingError as refusal:
         return JsonResponse({"error": str(refusal)}, status=409)
     return JsonResponse({"url": grant.url("folder")}, status=201)

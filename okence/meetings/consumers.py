@@ -22,6 +22,7 @@ from okence.booking.models import Status
 from okence.meetings import chat, events, services
 from okence.meetings.exceptions import MeetingError, NotAllowed
 from okence.meetings.protocol import ProtocolError, parse
+from okence.offices.access import official_of
 from okence.ratelimits import TokenBucket
 from okence.tokens import hash_token, new_token
 
@@ -355,7 +356,7 @@ class OfficialConsumer(RoomConsumer):
     }
 
     async def find_appointment(self):
-        official = await database_sync_to_async(services.official_of)(self.scope["user"])
+        official = await database_sync_to_async(official_of)(self.scope["user"])
         self.official = official
         try:
             return await database_sync_to_async(services.appointment_for_official)(
@@ -414,7 +415,7 @@ class ConsoleConsumer(GuardedConsumer):
     handlers = {"ping": "ping", "admit": "admit", "turn_away": "turn_away", "notice": "notice"}
 
     async def connect(self):
-        self.official = await database_sync_to_async(services.official_of)(self.scope["user"])
+        self.official = await database_sync_to_async(official_of)(self.scope["user"])
         if self.official is None:
             await self.close()
             return

@@ -18,6 +18,7 @@ from okence.meetings import chat, events, turn
 from okence.meetings.exceptions import MeetingOver, NotAllowed, NotOpenYet, WrongState
 from okence.meetings.models import SILENT_AFTER, Room
 from okence.meetings.signals import meeting_ended
+from okence.offices.access import can_serve
 from okence.offices.models import Official
 
 # States in which the meeting link still leads somewhere.
@@ -53,17 +54,6 @@ def phase(appointment: Appointment, now: datetime.datetime) -> Phase:
 def room_of(appointment: Appointment) -> Room:
     room, _ = Room.objects.get_or_create(appointment=appointment)
     return room
-
-
-def official_of(user) -> Official | None:
-    if not user.is_authenticated or not user.is_active:
-        return None
-    return Official.objects.filter(user=user).first()
-
-
-def can_serve(official: Official | None, appointment: Appointment) -> bool:
-    """An official serves the appointments of their own units, and nothing else."""
-    return official is not None and official.units.filter(pk=appointment.unit_id).exists()
 
 
 def appointment_for_official(official: Official | None, public_id) -> Appointment:
@@ -225,7 +215,7 @@ def holds_place(appointment: Appointment, connection: str) -> bool:
 def _check_may_act(
     appointment: Appointment, official: Official | None, now: datetime.datetime
 ) -> None:
-    if not can_serve(official, appointment):
+    if not can_serve(official, appointment.unit_id):
         raise NotAllowed
     if phase(appointment, now) in (Phase.ENDED, Phase.CANCELLED):
         raise MeetingOver

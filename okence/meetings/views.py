@@ -11,6 +11,7 @@ from okence.booking import services as booking
 from okence.booking.formatting import time_range
 from okence.meetings import services
 from okence.meetings.exceptions import NotAllowed
+from okence.offices.access import official_of
 
 
 def room(request, token: str):
@@ -41,7 +42,7 @@ def room(request, token: str):
 
 
 def _official_or_404(request):
-    official = services.official_of(request.user)
+    official = official_of(request.user)
     if official is None:
         raise Http404
     return official

@@ -1,8 +1,9 @@
 """Whose numbers a user may read: organisation administrators every unit, unit administrators
-their own units (and only they read their units' comments)."""
+their own units (and only they read their units' comments). Decided by okence.offices.access."""
 
 from dataclasses import dataclass
 
+from okence.offices.access import access_of
 from okence.offices.models import Unit
 
 
@@ -17,11 +18,7 @@ class Scope:
 
 
 def scope_of(user) -> Scope | None:
-    if not user.is_authenticated or not user.is_active:
+    access = access_of(user)
+    if access is None or not access.administers_any:
         return None
-    administered = set(Unit.objects.filter(administrators__user=user).values_list("pk", flat=True))
-    if user.is_superuser or user.has_perm("reports.view_all_units"):
-        return Scope(list(Unit.objects.all()), frozenset(administered))
-    if not administered:
-        return None
-    return Scope(list(Unit.objects.filter(pk__in=administered)), frozenset(administered))
+    return Scope(list(access.administered_units()), access.administered_unit_ids)

@@ -13,6 +13,7 @@ consumers are told to stop and finish the jobs they are running (up to ``SHUTDOW
 """
 
 import ipaddress
+import os
 import signal
 import threading
 
@@ -44,6 +45,21 @@ def site_url_for(host: str, port: int) -> str:
     return f"http://[{ip}]:{port}" if ip.version == 6 else f"http://{ip}:{port}"
 
 
+def server_config(app, host: str, port: int) -> uvicorn.Config:
+    """uvicorn as ``serve`` runs it (the tests of the logs run it so too)."""
+    # Logging as configured in settings.LOGGING, where tokens and addresses are redacted.
+    return uvicorn_config(app, host=host, port=port, log_config=None)
+
+
+def forget_process_metrics() -> None:
+    """In prometheus-client's multiprocess mode, this process's live gauges (open WebSockets)
+    stop counting once it is gone."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(os.getpid())
+
+
 class Command(BaseCommand):
     help = "Serve Okence (HTTP, WebSockets and background jobs) from one process."
 
@@ -68,8 +84,7 @@ class Command(BaseCommand):
             previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
         forget_connections_on_start()
         consumers = [] if no_worker else self.start_consumers()
-        # Logging as configured in settings.LOGGING, where tokens are redacted.
-        server = uvicorn.Server(uvicorn_config(ASGI_APP, host=host, port=port, log_config=None))
+        server = uvicorn.Server(server_config(ASGI_APP, host, port))
         try:
             server.run()  # returns after a graceful shutdown; exits if it cannot bind
         except KeyboardInterrupt:
@@ -78,6 +93,7 @@ class Command(BaseCommand):
             if consumers:
                 self.stderr.write("Stopping background jobs...")
                 stop_consumers(consumers)
+            forget_process_metrics()
             if previous_sigterm is not None:
                 signal.signal(signal.SIGTERM, previous_sigterm)
 
