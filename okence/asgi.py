@@ -7,6 +7,7 @@ Uploads to a shared folder are a small ASGI app of their own in front of Django,
 body streams to disk as it arrives instead of being read whole first; so are the probes
 (``/healthz``, ``/readyz``) and ``/metrics``, which no middleware of Django's must turn away.
 Every request and connection gets a request id (okence.request_id) for the logs.
+Their checks run in worker processes, started here with the server.
 """
 
 import os
@@ -21,6 +22,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
 from okence import health, metrics  # noqa: E402
+from okence.exchange import inspection  # noqa: E402
 from okence.exchange import routing as exchange  # noqa: E402
 from okence.meetings import routing as meetings  # noqa: E402
 from okence.request_id import RequestIdMiddleware  # noqa: E402
@@ -50,3 +52,5 @@ application = RequestIdMiddleware(
         }
     )
 )
+
+inspection.start()

@@ -49,10 +49,12 @@ PERSONAL_DATA = (
             "exchange.SharedFile.stored_name",
             "exchange.SharedFile.content_type",
             "exchange.SharedFile.sha256",
+            "exchange.Upload.uploader",
         ),
         how_long=_(
             "Exchanged files: until EXCHANGE_GRACE_MINUTES after the meeting's end (or after "
-            "the meeting closes if it was never ended)."
+            "the meeting closes if it was never ended). An upload under way names the "
+            "uploader's address (IPv6: its /64) until it ends, at most EXCHANGE_UPLOAD_SECONDS."
         ),
         forgotten_by="okence.exchange.tasks.purge_folders",
     ),

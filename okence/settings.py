@@ -290,6 +290,20 @@ EXCHANGE_MAX_IMAGE_PIXELS = envint("EXCHANGE_MAX_IMAGE_MEGAPIXELS", 50) * 1_000_
 # What an office document may unpack to, and a PDF decompress to, while it is checked.
 EXCHANGE_MAX_UNPACKED_BYTES = envint("EXCHANGE_MAX_UNPACKED_MB", 200) * 1024 * 1024
 EXCHANGE_GRACE_MINUTES = envint("EXCHANGE_GRACE_MINUTES", 60)  # files stay this long after the end
+# Uploads in flight: at most this many at once per folder and per uploader (a citizen's address,
+# an official's sign-in), each holding its declared size of the folder's room until it ends. A
+# body that sends nothing for STALL seconds, or is not all there after UPLOAD seconds, is dropped.
+EXCHANGE_UPLOADS_PER_FOLDER = envint("EXCHANGE_UPLOADS_PER_FOLDER", 2)
+EXCHANGE_UPLOADS_PER_ADDRESS = envint("EXCHANGE_UPLOADS_PER_ADDRESS", 3)
+EXCHANGE_UPLOAD_STALL_SECONDS = envint("EXCHANGE_UPLOAD_STALL_SECONDS", 30)
+EXCHANGE_UPLOAD_SECONDS = envint("EXCHANGE_UPLOAD_SECONDS", 900)
+# After this many refused uploads a visitor may upload no more into that folder.
+EXCHANGE_MAX_REFUSED = envint("EXCHANGE_MAX_REFUSED", 20)
+# The file checks run in worker processes; one that takes longer is killed and the file refused.
+EXCHANGE_CHECK_WORKERS = envint("EXCHANGE_CHECK_WORKERS", 2)
+EXCHANGE_CHECK_SECONDS = envint("EXCHANGE_CHECK_SECONDS", 30)
+# A request whose head (request line and headers) is not all there after this long is dropped.
+HTTP_HEADER_SECONDS = envint("HTTP_HEADER_SECONDS", 10)
 CLAMD_ADDRESS = envstr("CLAMD_ADDRESS", "")  # /run/clamav/clamd.ctl or host:port; empty: no scan
 FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR") or None
 EXCHANGE_S3_BUCKET = envstr("EXCHANGE_S3_BUCKET", "")

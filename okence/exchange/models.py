@@ -56,6 +56,21 @@ class SharedFile(models.Model):
         return self.name
 
 
+class Upload(models.Model):
+    """An upload under way. From before its body is read until it is stored or refused, it holds
+    its declared size of the folder's room and one of the places the folder and the uploader
+    (a citizen's address, an official's sign-in) have for uploads at once. Deleted when the
+    upload ends; one left by a process that died lapses at ``until``."""
+
+    folder = models.ForeignKey(SharedFolder, models.CASCADE, related_name="uploads")
+    uploader = models.CharField(max_length=64, db_index=True)
+    size = models.BigIntegerField()
+    until = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"upload of {self.size} bytes into {self.folder}"
+
+
 class FileEvent(models.Model):
     """The audit trail: who created the folder, who uploaded or downloaded which file and when,
     what was refused, and when the files were deleted. Metadata only, never content."""

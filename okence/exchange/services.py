@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from okence.booking.models import Appointment, Status
 from okence.exchange import checks, virus_scan
 from okence.exchange.checks import Refused
-from okence.exchange.models import FileEvent, Role, SharedFile, SharedFolder
+from okence.exchange.models import FileEvent, Role, SharedFile, SharedFolder, Upload
 from okence.meetings import events
 from okence.meetings import services as meetings
 from okence.meetings.exceptions import NotAllowed, WrongState
@@ -33,6 +33,14 @@ logger = logging.getLogger(__name__)
 
 def storage():
     return storages["exchange"]
+
+
+class Busy(Refused):
+    """Not now: too many uploads into the folder or from the uploader are under way."""
+
+
+class Closed(Refused):
+    """No more uploads from this visitor into this folder: too many of theirs were refused."""
 
 
 @dataclass(frozen=True)
@@ -96,19 +104,20 @@ def used(folder: SharedFolder) -> tuple[int, int]:
     return totals["count"], totals["size"] or 0
 
 
-def check_room_for(folder: SharedFolder, size: int | None) -> None:
-    """Refuse at once what cannot fit: too many files, or a declared size over a limit."""
+def check_room_for(folder: SharedFolder, size: int | None, *, pending=(0, 0)) -> None:
+    """Refuse at once what cannot fit: too many files, or a declared size over a limit.
+    ``pending`` is the files and bytes of uploads under way that hold room in the folder."""
     if not available(folder):
         raise Refused(_("This folder is no longer available."), "folder gone")
     count, total = used(folder)
-    if count >= settings.EXCHANGE_MAX_FILES:
+    if count + pending[0] >= settings.EXCHANGE_MAX_FILES:
         raise Refused(
             _("The folder is full: it holds at most %(n)d files.")
             % {"n": settings.EXCHANGE_MAX_FILES},
             "too many files",
         )
     if size is not None:
-        check_size(size, total)
+        check_size(size, total + pending[1])
 
 
 def check_size(size: int, folder_total: int = 0) -> None:
@@ -141,6 +150,86 @@ def refuse(
     logger.info("exchange_file_refused", extra={"folder": folder.pk, "reason": refusal.detail})
 
 
+def reserve(
+    folder: SharedFolder,
+    visitor: Visitor,
+    uploader: str,
+    name: str,
+    size: int,
+    now: datetime.datetime,
+) -> Upload:
+    """Claim room for an upload of ``size`` bytes before its body is read, so that no more
+    bodies are written to disk than can enter the folder; ``release`` it when the upload ends.
+
+    Closed when the visitor has had too many uploads refused here, Busy when too many uploads
+    into the folder or from the uploader are under way (neither is audited: they are not about
+    a file, and so cannot grow the trail); Refused (and audited) when it cannot fit."""
+    refused = FileEvent.objects.filter(
+        appointment_id=folder.appointment_id, action=FileEvent.Action.REFUSED, actor=visitor.role
+    )
+    if refused.count() >= settings.EXCHANGE_MAX_REFUSED:
+        raise Closed(
+            _("Too many of your files were refused; you cannot upload into this folder any more."),
+            "too many refused",
+        )
+    try:
+        with transaction.atomic():
+            # Lock the folder, then count: two uploads at once cannot both take the last place.
+            locked = SharedFolder.objects.select_for_update().get(pk=folder.pk)
+            Upload.objects.filter(until__lte=now).delete()
+            under_way = Upload.objects.filter(folder=locked)
+            if (
+                under_way.count() >= settings.EXCHANGE_UPLOADS_PER_FOLDER
+                or Upload.objects.filter(uploader=uploader).count()
+                >= settings.EXCHANGE_UPLOADS_PER_ADDRESS
+            ):
+                raise Busy(
+                    _("Other uploads are under way. Please try again when they have finished."),
+                    "busy",
+                )
+            pending = under_way.aggregate(count=Count("pk"), size=Sum("size"))
+            check_room_for(locked, size, pending=(pending["count"], pending["size"] or 0))
+            # Whatever happens to the process, the claim lapses once the upload could not
+            # still be running.
+            seconds = settings.EXCHANGE_UPLOAD_SECONDS + settings.EXCHANGE_CHECK_SECONDS + 60
+            return Upload.objects.create(
+                folder=locked,
+                uploader=uploader,
+                size=size,
+                until=now + datetime.timedelta(seconds=seconds),
+            )
+    except (Busy, Closed):
+        raise
+    except Refused as refusal:
+        refuse(folder, visitor, name, refusal, now)
+        raise
+
+
+def release(upload: Upload) -> None:
+    Upload.objects.filter(pk=upload.pk).delete()
+
+
+def inspect(path: str, name: str) -> str:
+    """Check a received file's content (no database): the content type to serve it with, or
+    Refused. Slow and fed by strangers: the upload runs it in a worker process (inspection)."""
+    content_type = checks.verify(path, name)
+    if virus_scan.enabled():
+        try:
+            virus_scan.scan(path)
+        except virus_scan.Infected as infection:
+            logger.warning("exchange_file_infected", extra={"signature": infection.signature})
+            raise Refused(
+                _("The file contains a virus and was refused."),
+                f"infected: {infection.signature}",
+            ) from infection
+        except virus_scan.ScannerUnavailable as error:
+            raise Refused(
+                _("The file cannot be checked for viruses at the moment. Please try again later."),
+                "scanner unavailable",
+            ) from error
+    return content_type
+
+
 def add_file(
     folder: SharedFolder,
     visitor: Visitor,
@@ -150,37 +239,40 @@ def add_file(
     sha256: str,
     now: datetime.datetime,
 ) -> SharedFile:
-    """Check a received file and put it in the folder; Refused (and audited) otherwise."""
+    """Check a received file and put it in the folder; Refused (and audited) otherwise. The
+    checks run here, in this thread (the upload runs them in a worker process instead)."""
     try:
         clean = checks.clean_name(name)
         check_room_for(folder, size)
-        content_type = checks.verify(path, clean)
-        if virus_scan.enabled():
-            try:
-                virus_scan.scan(path)
-            except virus_scan.Infected as infection:
-                logger.warning(
-                    "exchange_file_infected",
-                    extra={"folder": folder.pk, "signature": infection.signature},
-                )
-                raise Refused(
-                    _("The file contains a virus and was refused."),
-                    f"infected: {infection.signature}",
-                ) from infection
-            except virus_scan.ScannerUnavailable as error:
-                raise Refused(
-                    _(
-                        "The file cannot be checked for viruses at the moment. Please "
-                        "try again later."
-                    ),
-                    "scanner unavailable",
-                ) from error
+        content_type = inspect(path, clean)
     except Refused as refusal:
         refuse(folder, visitor, name, refusal, now)
         raise
-    stored_name = f"{folder.appointment.public_id.hex}/{secrets.token_hex(16)}"
+    stored_name = keep(folder.appointment.public_id.hex, path)
+    return store(folder, visitor, stored_name, clean, content_type, size, sha256, now)
+
+
+def keep(prefix: str, path: str) -> str:
+    """Put a checked file into the storage under a random name (after ``prefix``/); the name.
+    No database: the upload runs it off the database thread, as a remote storage may take
+    seconds for a large file."""
     with open(path, "rb") as content:
-        stored_name = storage().save(stored_name, ReceivedFile(content))
+        return storage().save(f"{prefix}/{secrets.token_hex(16)}", ReceivedFile(content))
+
+
+def store(
+    folder: SharedFolder,
+    visitor: Visitor,
+    stored_name: str,
+    name: str,
+    content_type: str,
+    size: int,
+    sha256: str,
+    now: datetime.datetime,
+) -> SharedFile:
+    """Enter a checked file, ``keep``-ed under ``stored_name``, into the folder (``name`` clean,
+    ``content_type`` from ``inspect``); Refused (and audited, the content deleted) when it no
+    longer fits."""
     try:
         with transaction.atomic():
             # Lock the folder, then check the limits again: two uploads at once cannot both fit.
@@ -188,7 +280,7 @@ def add_file(
             check_room_for(locked, size)
             file = SharedFile.objects.create(
                 folder=locked,
-                name=clean,
+                name=name,
                 stored_name=stored_name,
                 content_type=content_type,
                 size=size,
@@ -200,7 +292,7 @@ def add_file(
             FileEvent.objects.create(
                 appointment_id=folder.appointment_id,
                 action=FileEvent.Action.UPLOADED,
-                file_name=clean,
+                file_name=name,
                 actor=visitor.role,
                 user_id=visitor.user_id,
                 at=now,
@@ -287,7 +379,12 @@ def purge(folder: SharedFolder, now: datetime.datetime) -> int:
 
 
 def purge_due(now: datetime.datetime) -> int:
-    """The periodic job: purge every folder whose time is up. The folders purged."""
+    """The periodic job: purge every folder whose time is up. The folders purged.
+
+    Uploads left under way by a process that died lapse here too (they name the uploader's
+    address), even when no later upload comes to clear them.
+    """
+    Upload.objects.filter(until__lte=now).delete()
     # A purged folder that still holds files too: an upload that finished while it was purged.
     waiting = Q(purged_at=None) | Q(pk__in=SharedFile.objects.values("folder"))
     due = [

@@ -18,8 +18,17 @@ def ws_max_size() -> int:
 
 
 def uvicorn_config(app, *, host: str, port: int, **options) -> uvicorn.Config:
+    """With a time limit on each request's head (okence.server.http) and on WebSocket frames."""
+    from okence.server.http import HeadTimeLimitProtocol
+
     return uvicorn.Config(
-        app, host=host, port=port, lifespan="off", ws_max_size=ws_max_size(), **options
+        app,
+        host=host,
+        port=port,
+        lifespan="off",
+        ws_max_size=ws_max_size(),
+        http=HeadTimeLimitProtocol,
+        **options,
     )
 
 

@@ -213,3 +213,16 @@ def test_a_file_that_enters_while_the_purge_runs_goes_too(
     assert stored_files(exchange_storage) == []
     assert not SharedFile.objects.exists()
     assert FileEvent.objects.filter(action=FileEvent.Action.PURGED).count() == 1
+
+
+def test_an_upload_left_under_way_by_a_dead_process_lapses_with_the_purge(clock, folder):
+    from okence.exchange.models import Upload
+
+    Upload.objects.create(
+        folder=folder, uploader="192.0.2.7", size=1, until=timezone.now() + MINUTE
+    )
+    services.purge_due(timezone.now())
+    assert Upload.objects.exists()  # still under way
+    clock.shift(MINUTE)
+    services.purge_due(timezone.now())
+    assert not Upload.objects.exists()

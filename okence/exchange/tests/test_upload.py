@@ -610,8 +610,8 @@ def test_the_limits_default_to_20_files_and_100_mb(settings, monkeypatch):
 def test_two_uploads_that_fit_only_one_at_a_time_cannot_both_enter(
     asgi_server, meeting, folder, settings, exchange_storage
 ):
-    """Each fits the empty folder, both do not: both pass the early check, and the check again
-    under the folder's lock lets exactly one in."""
+    """Each fits the empty folder, both do not: each claims its room under the folder's lock
+    before its body is read, so exactly one gets it and the other is refused at the door."""
     settings.EXCHANGE_MAX_FILE_BYTES = 2**20
     settings.EXCHANGE_MAX_FOLDER_BYTES = 2**20
     path = citizen_url(meeting, "upload")
@@ -629,8 +629,8 @@ def test_two_uploads_that_fit_only_one_at_a_time_cannot_both_enter(
     for thread in threads:
         thread.join(timeout=TIMEOUT * 2)
 
-    assert sorted(answer.status for answer in answers) == [201, 422], answers
-    refused = next(answer for answer in answers if answer.status == 422)
+    assert sorted(answer.status for answer in answers) == [201, 413], answers
+    refused = next(answer for answer in answers if answer.status == 413)
     assert refused.json()["error"] == "There is not enough room left in the folder (at most 1 MB)."
     kept = SharedFile.objects.get()
     assert stored_files(exchange_storage) == [kept.stored_name]

@@ -42,6 +42,10 @@ class AsgiServer:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> None:
+        from okence.exchange import inspection
+
+        # The file checks' workers, started with the application, are up before any upload.
+        inspection.start().result(timeout=120)
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:

@@ -22,7 +22,8 @@ def free_port() -> int:
 
 
 def uvicorn_command(port: int, *options: str) -> list[str]:
-    """``okence.asgi:application`` as production serves it: ``python -m uvicorn``."""
+    """``okence.asgi:application`` as production serves it: ``python -m uvicorn``, with the
+    time limit on request heads that ``manage.py serve`` has."""
     return [
         sys.executable,
         "-m",
@@ -32,6 +33,8 @@ def uvicorn_command(port: int, *options: str) -> list[str]:
         "127.0.0.1",
         "--port",
         str(port),
+        "--http",
+        "okence.server.http:HeadTimeLimitProtocol",
         "--lifespan",
         "off",
         "--log-level",
