@@ -140,4 +140,5 @@ NOT_PERSONAL = {
     "exchange.SharedFile.uploaded_by": "which side uploaded: citizen or official",
     "surveys.Ticket.token_hash": "SHA-256 of a random token: identifies no one",
     "outbox.Email.status": "a state",
+    "audit.AuditEvent.action": "what a member of staff did (no content; kept AUDIT_KEEP_DAYS)",
 }

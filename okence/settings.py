@@ -39,6 +39,10 @@ SITE_URL_FOLLOWS_SERVE = DEVELOPMENT and not SITE_URL
 SITE_URL = SITE_URL or "http://127.0.0.1:8000"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# The proxies whose X-Forwarded-For and X-Forwarded-Proto `manage.py serve` believes: the client
+# address every per-address limit counts (okence/clientaddress.py) comes from them. Comma-separated
+# addresses or networks; "*" trusts anyone who can reach the port (only for a unix socket).
+FORWARDED_ALLOW_IPS = envlist("FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -57,6 +61,7 @@ INSTALLED_APPS = [
     "okence.reports",
     "okence.server",
     "okence.ratelimits",
+    "okence.audit",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +256,13 @@ HTTPS = SITE_URL.startswith("https://")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and envbool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+# includeSubDomains and preload bind every host under the domain to HTTPS for a year or for good;
+# an administrative unit's domain has hosts Okence does not run, so only its owner can decide
+# that (SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD). `check --deploy` warns of the two
+# off; they are silenced deliberately, for that reason (docs/deploy.md).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SESSION_COOKIE_HTTPONLY = True
 
@@ -330,6 +342,7 @@ else:
 # The survey after a meeting.
 SURVEY_VALID_DAYS = 14
 # Answers are not linked to anyone, but a comment is free text that may still name a person.
+AUDIT_KEEP_DAYS = envint("AUDIT_KEEP_DAYS", 365)  # what staff did, for the unit administrators
 SURVEY_KEEP_COMMENTS_DAYS = envint("SURVEY_KEEP_COMMENTS_DAYS", 365)  # after the meeting's day
 SURVEY_FOLLOW_UP_AFTER_MINUTES = envint("SURVEY_FOLLOW_UP_AFTER_MINUTES", 30)
 

@@ -11,6 +11,7 @@ import re
 import time
 from enum import IntEnum
 from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -105,12 +106,24 @@ class GuardedConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "pong"})
 
 
+# A page names itself with ?page=<random id> on its socket's address, the same on every
+# reconnection of that page and new with every page load.
+PAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def page_of(scope) -> str:
+    """The page id the socket's address gives, or "" (none, or not one)."""
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("page", [""])
+    return values[0] if PAGE_ID.fullmatch(values[0]) else ""
+
+
 class RoomConsumer(GuardedConsumer):
     """One participant's socket in the room of one appointment."""
 
     role = ""
 
     async def connect(self):
+        self.page = page_of(self.scope)
         self.appointment = await self.find_appointment()
         if self.appointment is None or self.refused(self.appointment):
             await self.close()  # before accept: the handshake is refused, nothing is said
@@ -178,9 +191,14 @@ class RoomConsumer(GuardedConsumer):
     async def room_peer(self, event):
         if event["role"] == self.role or not (self.in_call() or self.role == "official"):
             return
-        await self.send_json({"type": "peer", "role": event["role"], "present": event["present"]})
+        # The page tells the other side whether the same page is back (its socket reconnected,
+        # e.g. when a web worker restarted: its call goes on) or a new one (a reload).
+        page = {"page": event["page"]} if event.get("page") else {}
+        await self.send_json(
+            {"type": "peer", "role": event["role"], "present": event["present"]} | page
+        )
         if event["present"] and event.get("reply", True) and await self.present():
-            await self.to_room("room.peer", present=True, reply=False)
+            await self.to_room("room.peer", present=True, reply=False, page=self.page)
 
     async def room_state(self, event):
         previous, self.state = self.state, event["state"]
@@ -307,7 +325,7 @@ class CitizenConsumer(RoomConsumer):
                 "messages": await database_sync_to_async(chat.history)(self.appointment.pk),
             }
         )
-        await self.to_room("room.peer", present=True)
+        await self.to_room("room.peer", present=True, page=self.page)
 
     async def room_second_device(self, event):
         """The official answered this device's request (sent to this socket alone)."""
@@ -377,7 +395,7 @@ class OfficialConsumer(RoomConsumer):
                 "appointment": await database_sync_to_async(events.summary)(self.appointment),
             }
         )
-        await self.to_room("room.peer", present=True)
+        await self.to_room("room.peer", present=True, page=self.page)
 
     async def left(self):
         await self.to_room("room.peer", present=False)

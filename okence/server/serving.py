@@ -28,6 +28,11 @@ def uvicorn_config(app, *, host: str, port: int, **options) -> uvicorn.Config:
         lifespan="off",
         ws_max_size=ws_max_size(),
         http=HeadTimeLimitProtocol,
+        # The client address and scheme from X-Forwarded-For/-Proto, believed from these proxies
+        # only (okence/clientaddress.py keys the limits on it): without the proxy here every
+        # citizen has its address; with any other host here anyone can claim any address.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
         **options,
     )
 

@@ -3,12 +3,11 @@
 Plain Python, no Django: bench/support.py imports it before (and without) setting Django up.
 """
 
+import http.client
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,9 +54,15 @@ class ServerProcess:
         self.port = free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        with log_path.open("wb") as log:
+        self.env = env
+        self.command = command
+        self.start()
+
+    def start(self) -> None:
+        """Starts the process on its port (again, after ``stop``); its log is appended to."""
+        with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
-                command(self.port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                self.command(self.port), cwd=ROOT, env=self.env, stdout=log, stderr=log
             )
         self.pid = self.process.pid
 
@@ -70,15 +75,18 @@ class ServerProcess:
         while True:
             if self.process.poll() is not None:
                 return f"exited ({self.process.returncode})"
+            # Any HTTP answer will do, a redirect to HTTPS too (not followed): it serves.
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             try:
-                with urllib.request.urlopen(f"{self.origin}/", timeout=2):  # noqa: S310
-                    return None
-            except urllib.error.HTTPError:  # any HTTP answer will do: it serves
+                connection.request("GET", "/")
+                connection.getresponse().read()
                 return None
             except OSError:
                 if time.monotonic() > deadline:
                     return f"did not answer HTTP in {seconds:g} s"
                 time.sleep(0.1)
+            finally:
+                connection.close()
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -104,16 +104,18 @@ def open_meeting(official, *, name="Rajko Lah", minutes_from_now=3):
 class People:
     """Browser contexts for the participants; closed with every call hung up first."""
 
-    def __init__(self, browser, server):
+    def __init__(self, browser, server, **context_options):
         self.browser = browser
         self.server = server
         self.contexts = []
+        self.context_options = context_options  # e.g. ignore_https_errors behind nginx's TLS
 
     def context(self):
         context = self.browser.new_context(
             locale="sl-SI",
             timezone_id="Europe/Ljubljana",
             permissions=["camera", "microphone"],
+            **self.context_options,
         )
         context.set_default_timeout(10_000)
         self.contexts.append(context)
@@ -148,6 +150,7 @@ class People:
                 with contextlib.suppress(sync_api.Error):  # a page that is gone has no call
                     self.hang_up(page)
             context.close()
+        self.contexts.clear()
 
 
 @pytest.fixture

@@ -662,6 +662,43 @@ async def test_an_official_reload_is_announced_to_the_citizen(sockets, booked, a
     await expect(again, type="peer", role="citizen", present=True)
 
 
+async def test_each_side_learns_which_page_is_back(sockets, booked, ana):
+    """A page names itself on its socket's address (?page=); a web worker's restart closes the
+    socket, and the page reconnects under the same name, so the other side keeps the call it
+    has; a reload comes back under a new name, and gets a new call."""
+    appointment, token = booked
+    official_path = f"/ws/uradnik/sestanek/{appointment.public_id}/"
+    citizen = await sockets.connect(f"/ws/sestanek/{token}/?page=citizen-page-1")
+    await expect(citizen, type="hello")
+    await knock(citizen)
+    signed = ORIGIN + [await signed_in(ana.user)]
+    official = await sockets.connect(f"{official_path}?page=official-page-1", signed)
+    await expect(official, type="hello", state="waiting")
+    await send(official, {"type": "admit"})
+    await expect(official, type="state", state="in_meeting")
+    await expect(official, type="peer", role="citizen", present=True, page="citizen-page-1")
+    await expect(citizen, type="state", state="admitted")
+    await expect(citizen, type="peer", role="official", present=True, page="official-page-1")
+
+    await official.disconnect()  # its worker restarts
+    await expect(citizen, type="peer", role="official", present=False)
+    back = await sockets.connect(f"{official_path}?page=official-page-1", signed)
+    await expect(back, type="hello", state="in_meeting")
+    await expect(citizen, type="peer", role="official", present=True, page="official-page-1")
+    await expect(back, type="peer", role="citizen", present=True, page="citizen-page-1")
+
+    await back.disconnect()
+    await expect(citizen, type="peer", role="official", present=False)
+    # Anything but a page id (8–64 letters, digits, - and _) names no page.
+    reloaded = await sockets.connect(f"{official_path}?page=<b>", signed)
+    await expect(reloaded, type="hello", state="in_meeting")
+    assert await expect(citizen, type="peer") == {
+        "type": "peer",
+        "role": "official",
+        "present": True,
+    }
+
+
 # The end.
 
 

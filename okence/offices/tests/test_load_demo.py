@@ -4,7 +4,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -243,3 +243,14 @@ def test_every_official_offers_only_and_all_services_of_their_unit():
         offered = set(official.services.all())
         assert offered == set(units[0].services.all())
         assert all(service.unit_id == units[0].id for service in offered)
+
+
+@pytest.mark.django_db
+def test_load_demo_refuses_the_production_profile_unless_forced(settings):
+    settings.DEVELOPMENT = False
+    with pytest.raises(CommandError, match=r"published passwords.*--force"):
+        call_command("load_demo", stdout=StringIO())
+    assert not get_user_model().objects.exists()
+
+    call_command("load_demo", "--force", stdout=StringIO())
+    assert get_user_model().objects.filter(username="admin").exists()

@@ -4,9 +4,11 @@ uvicorn's ``Server.run`` is replaced by one that records its configuration and r
 after a graceful shutdown; the real server is tested in okence/meetings/tests.
 """
 
+import json
+
 import pytest
 import uvicorn
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from okence.conftest import make_appointment
 from okence.meetings.models import Room
@@ -55,3 +57,40 @@ def test_one_of_several_processes_leaves_the_others_connections_alone(served, se
     settings.CHANNEL_LAYERS = REDIS
     call_command("serve", "--no-worker")
     assert Room.objects.get(appointment=ghost).citizen_connection == "specific.gone!x"
+
+
+@pytest.fixture
+def production_static(settings, tmp_path):
+    """The production profile's static storage, collecting into an empty folder."""
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "okence.staticstorage.StaticStorage"}
+    }
+    return settings.STATIC_ROOT
+
+
+def test_serve_refuses_to_start_before_the_static_files_are_collected(served, production_static):
+    with pytest.raises(CommandError, match=r"collectstatic --no-input"):
+        call_command("serve", "--no-worker")
+    assert served == []
+    call_command("collectstatic", "--no-input", verbosity=0)
+    call_command("serve", "--no-worker")
+    assert len(served) == 1
+
+
+def test_serve_refuses_a_collection_older_than_the_code(served, production_static):
+    call_command("collectstatic", "--no-input", verbosity=0)
+    manifest = production_static / "staticfiles.json"
+    stored = json.loads(manifest.read_text())
+    del stored["paths"]["okence/meeting/ui.js"]  # a file that came with an upgrade
+    manifest.write_text(json.dumps(stored))
+    with pytest.raises(CommandError, match=r"okence/meeting/ui\.js"):
+        call_command("serve", "--no-worker")
+
+
+def test_serve_believes_forwarded_addresses_from_the_trusted_proxies_only(served, settings):
+    settings.FORWARDED_ALLOW_IPS = ["192.0.2.7", "198.51.100.0/24"]
+    call_command("serve", "--no-worker")
+    (config,) = served
+    assert config.proxy_headers is True
+    assert config.forwarded_allow_ips == ["192.0.2.7", "198.51.100.0/24"]

@@ -15,8 +15,9 @@ The citizens are invented, with addresses at example.si.
 import datetime
 import random
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -170,7 +171,20 @@ class Command(BaseCommand):
     help = "Load demo units, services, officials and hours of the Domžale and Ljutomer pilot."
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load the demo data even in the production profile (it has known passwords).",
+        )
+
+    def handle(self, *args, force, **options):
+        if not settings.DEVELOPMENT and not force:
+            raise CommandError(
+                "load_demo creates accounts with published passwords (admin / okence-admin) and "
+                "refuses to run in the production profile. Use OKENCE_PROFILE=development, or "
+                "--force for a demonstration server that nobody relies on."
+            )
         User = get_user_model()
 
         past_created = 0

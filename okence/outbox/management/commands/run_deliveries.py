@@ -22,6 +22,12 @@ class Command(BaseCommand):
             return
         autodiscover_modules("tasks")  # registers the delivery tasks, as run_huey does
         consumer = delivery_queue.HUEY.create_consumer(
-            workers=workers, worker_type="thread", periodic=False, shutdown_timeout=20
+            workers=workers,
+            worker_type="thread",
+            periodic=False,
+            shutdown_timeout=20,
+            # systemd (and every process manager) stops with SIGTERM: let the deliveries in hand
+            # finish rather than cut one off between the server's acceptance and its record.
+            graceful_signal="TERM",
         )
         consumer.run()

@@ -19,10 +19,11 @@ import threading
 
 import uvicorn
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import autodiscover_modules
 
 from okence.server.serving import forget_connections_on_start, uvicorn_config
+from okence.staticstorage import not_collected
 
 ASGI_APP = "okence.asgi:application"
 WORKERS = 2  # the jobs' queue
@@ -73,6 +74,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, no_worker, **options):
+        missing = not_collected()
+        if missing:
+            # Refuse rather than serve HTTP 500 on every page that names a missing file.
+            raise CommandError(
+                f"{len(missing)} static files are not collected (e.g. {missing[0]}): run "
+                "`manage.py collectstatic --no-input` after every install or upgrade, then start "
+                "serve again."
+            )
         if settings.SITE_URL_FOLLOWS_SERVE:
             # Development without SITE_URL: e-mailed links name the port actually served. The
             # jobs that send e-mail run in this process, so they read the same setting.

@@ -22,6 +22,7 @@ export class Call extends Emitter {
   #statsTimer = 0;
   #graceTimer = 0;
   #last = null;
+  #peerPage = "";
 
   // send(message) → bool; offerer: true on the official's page.
   constructor({ media, send, remoteVideo, offerer }) {
@@ -33,6 +34,20 @@ export class Call extends Emitter {
 
   configure(ice) {
     if (ice) this.ice = ice;
+  }
+
+  // The other side's page announced itself (a `peer` present message, with its page id). The
+  // same page back after its socket reconnected (a web worker restarted) still holds this
+  // connection, and the media never went through the server: keep it (true). Another page (a
+  // reload, a second tab) needs a fresh connection (false).
+  samePeer(page) {
+    const same =
+      Boolean(page) &&
+      page === this.#peerPage &&
+      this.pc !== null &&
+      !["failed", "closed"].includes(this.pc.connectionState);
+    this.#peerPage = page ?? "";
+    return same;
   }
 
   // The official: a fresh connection and an offer (the citizen has just appeared).

@@ -143,7 +143,11 @@ socket.on("close", ({ code }) => {
   if (code === 4409) paused();
   else if (code === 4410) finish(true);
 });
-socket.on("peer", ({ present }) => {
+socket.on("peer", ({ present, page }) => {
+  if (present && call.samePeer(page)) {
+    note(peerNote, ""); // the official's page reconnected; the call went on
+    return;
+  }
   // The official (re)joined: their page makes a fresh connection and offers; so do we.
   if (present) call.close();
   note(peerNote, present ? text.officialJoining : text.officialAway);

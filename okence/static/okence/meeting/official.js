@@ -74,10 +74,12 @@ socket.on("state", ({ state, appointment }) => {
   learn(appointment);
   apply(state);
 });
-socket.on("peer", ({ role, present }) => {
+socket.on("peer", ({ role, present, page }) => {
   if (role !== "citizen") return;
   citizenPresent = present;
-  if (present && status === "in_meeting") {
+  if (present && call.samePeer(page)) {
+    note(peerNote, ""); // the citizen's page reconnected; the call went on
+  } else if (present && status === "in_meeting") {
     call.offer(); // a fresh connection: the citizen may have reloaded their page
     note(peerNote, text.citizenJoining);
   } else if (!present && status === "in_meeting") {

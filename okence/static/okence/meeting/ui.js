@@ -10,10 +10,13 @@ import { fillSelect, LevelMeter, Media } from "./media.js";
 
 // The page's #meeting root, its strings, the socket to its data-ws (not yet connected), the local
 // camera and microphone, and the call over that socket; the official's side is the offerer.
+// The socket's address names this page load (?page=): the same on every reconnection, so that
+// the other side can tell a reconnected page, whose call goes on, from a reloaded one.
 export function openRoom({ offerer }) {
   const root = $("meeting");
   const text = readStrings("meeting-strings");
-  const socket = new Socket(root.dataset.ws);
+  const page = crypto.randomUUID();
+  const socket = new Socket(`${root.dataset.ws}?page=${page}`);
   const media = new Media($("local-video"));
   const call = new Call({
     media,
