@@ -19,6 +19,7 @@ WEEK = datetime.timedelta(days=7)
 
 # job: (period, first run after midnight (huey's clock, UTC), why this period)
 EXPECTED = {
+    "okence.audit.tasks.forget_old_audit_events": (DAY, "02:53", "old audit events go nightly"),
     "okence.booking.tasks.release_lapsed_holds": (
         MINUTE,
         "00:00",
