@@ -22,13 +22,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 URL := http://$(HOST):$(PORT)
 
-.PHONY: help run test lint bench sync sync-dev browser-deps
+.PHONY: help run test lint bench mutants sync sync-dev browser-deps
 
 help:
 	@echo "make run    start Okence on $(URL) with demo data (development profile)"
 	@echo "make test   lint, then run the test suite (installs Debian's chromium and coturn if root)"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make bench  run every benchmark in bench/"
+	@echo "make mutants  mutation testing of the rule modules (slow; see docs/mutation-testing.md)"
 
 $(TOOLS)/bin/uv:
 	@echo "uv is not on PATH; installing uv $(UV_VERSION) into $(TOOLS)/"
@@ -120,3 +121,11 @@ bench: sync-dev
 	  echo "== $$script"; \
 	  $(VENV_PYTHON) "$$script" || exit 1; \
 	done
+
+# Mutation testing (mutmut, configured in pyproject.toml) of the rule modules against their tests;
+# slow (about an hour on 2 cores), so never part of `make test`. The mutated copy is in mutants/.
+mutants: export OKENCE_PROFILE := test
+mutants: sync-dev
+	mkdir -p var/mutmut
+	OKENCE_VAR_DIR=$(CURDIR)/var/mutmut .venv/bin/mutmut run --max-children 2
+	.venv/bin/mutmut results

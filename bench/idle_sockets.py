@@ -104,7 +104,9 @@ def parse_args(argv=None):
     parser.add_argument(
         "--target-cpu", type=float, default=25.0, help="idle CPU target, %% of a core (25)"
     )
-    parser.add_argument("--target-p99-ms", type=float, default=50.0, help="relay p99 (50 ms)")
+    parser.add_argument(
+        "--target-p99-ms", type=float, default=50.0, help="relay p99 over the baseline (50 ms)"
+    )
     parser.add_argument(
         "--compression",
         choices=["deflate", "none"],

@@ -14,7 +14,9 @@ origin (no third party: no CDN, fonts, analytics).
 
 Target: at most 100 KB (102,400 bytes) over the wire, everything included. Jitsi Meet's web client
 is given for comparison as a reference figure (over 3 MB of JavaScript alone), not measured here.
-Exits 1 when the target is missed or a request leaves the origin.
+Exits 1 when the target is missed, a request leaves the origin, or any request fails or is
+answered with an error (4xx/5xx): the bytes of an error page are not the page, so a broken
+page must never pass for a light one.
 
     .venv/bin/python bench/waiting_room_bytes.py
     .venv/bin/python bench/waiting_room_bytes.py --target-kb 100 --keep   # keep the temp dir
@@ -182,10 +184,12 @@ def report(result: dict, origin: str, target_kb: float) -> bool:
         print("answered with an error: " + ", ".join(f"{r['status']} {r['url']}" for r in errors))
     if result["failed"]:
         print("failed requests: " + ", ".join(result["failed"]))
-    met = total_wire <= target_kb * 1024
+    whole = not errors and not result["failed"]
+    met = whole and total_wire <= target_kb * 1024
     print(
         f"over the wire: {kb(total_wire)} KB (target <= {target_kb:g} KB) ->"
         f" {'met' if met else 'MISSED'}; uncompressed: {kb(total_body)} KB"
+        + ("" if whole else " (FAILED: requests failed or were answered with an error)")
     )
     return met and not foreign
 

@@ -33,9 +33,13 @@ ANONYMOUS = {
 
 def forget_personal_data(now: datetime.datetime) -> int:
     """Blank the personal data whose time is up; the number of appointments changed."""
-    lapsed_holds = Q(status=Status.EXPIRED, created_at__lte=now - datetime.timedelta(days=1))
-    ended = Q(end__lte=now - datetime.timedelta(days=settings.BOOKING_KEEP_PERSONAL_DAYS))
     day_ago = now - datetime.timedelta(days=1)
+    # A day from when the hold lapsed (a hold kept for a delayed code lapses hours after it was
+    # made); a row without the time (older data) counts from when it was made.
+    lapsed_holds = Q(status=Status.EXPIRED) & (
+        Q(hold_expires_at__lte=day_ago) | Q(hold_expires_at=None, created_at__lte=day_ago)
+    )
+    ended = Q(end__lte=now - datetime.timedelta(days=settings.BOOKING_KEEP_PERSONAL_DAYS))
     VerificationCode.objects.filter(created_at__lte=day_ago).delete()
     due = Appointment.objects.filter(lapsed_holds | ended).exclude(email=ANONYMOUS["email"])
     forgotten = 0

@@ -17,9 +17,13 @@ import contextlib
 import shutil
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright import sync_api
 
 from okence.booking.tests.chromium import CHROMIUM_ARGS
 
+# Playwright and axe-playwright are declared dev dependencies: without them these tests fail to
+# import (an error, not a silent skip); only a missing chromium binary skips them.
 _axe = None
 
 
@@ -30,7 +34,6 @@ def launched_chromium(args: list[str]):
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("browser tests need Debian's chromium on PATH (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
     with pytest.MonkeyPatch.context() as patch:
         # The tests' own queries and pytest-django's flushes are plain sync code in this thread.
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -51,9 +54,7 @@ def assert_accessible(page, where: str, options: dict | None = None) -> None:
     """axe-core finds no violation on the page as it stands (``options``: axe.run's options,
     e.g. only the WCAG rules for an e-mail, which has no page landmarks)."""
     global _axe
-    if _axe is None:  # the modules that call this skip themselves without axe-playwright
-        from axe_playwright_python.sync_playwright import Axe
-
+    if _axe is None:
         _axe = Axe()
     extra = {"options": options} if options else {}
     violations = _axe.run(page, **extra).response["violations"]

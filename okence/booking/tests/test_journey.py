@@ -63,9 +63,15 @@ def test_the_calendar_links_days_with_free_times_and_lists_a_days_times(
 
 
 def test_a_wrong_month_or_day_in_the_address_falls_back_gracefully(client, clock, service, ana):
+    """Caught: a 500 on nonsense, or a past month shown (nothing in it can be booked)."""
     url = reverse("booking:calendar", args=["domzale", "splosne-informacije"])
-    assert client.get(url, {"month": "nonsense", "date": "2026-13-45"}).status_code == 200
-    assert client.get(url, {"month": "1999-01"}).status_code == 200
+    for query in ({"month": "nonsense", "date": "2026-13-45"}, {"month": "1999-01"}):
+        response = client.get(url, query)
+        page = response.content.decode()
+        assert response.status_code == 200
+        # This month, with its bookable days linked, and no day chosen.
+        assert 'href="?month=2026-12&amp;date=2026-12-08#times"' in page
+        assert "08:30 – 09:00" not in page
 
 
 def test_invalid_details_are_explained_and_nothing_typed_is_lost(client, clock, service, ana):
@@ -74,8 +80,29 @@ def test_invalid_details_are_explained_and_nothing_typed_is_lost(client, clock, 
     assert response.status_code == 200
     assert 'value="Rajko Lah"' in page and 'value="not-an-address"' in page
     assert "Opomba za uradnico." in page
-    assert page.count('class="errorlist') >= 2 and "zasebnosti" in page.lower() or "privacy" in page
+    assert page.count('class="errorlist') == 2  # the address and the phone
+    assert "Potrdite, da ste prebrali obvestilo o varstvu osebnih podatkov." in page
     assert not Appointment.objects.exists()
+
+
+def test_booking_without_the_privacy_acknowledgement_is_refused_and_nothing_is_lost(
+    client, clock, service, ana
+):
+    """Caught: the acknowledgement made optional. An unticked box is not sent at all."""
+    data = {key: value for key, value in DETAILS.items() if key != "privacy"}
+    start = START.astimezone(datetime.UTC).isoformat()
+    response = client.post(details_url(service), data | {"start": start})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Potrdite, da ste prebrali obvestilo o varstvu osebnih podatkov." in page
+    assert 'class="errorlist' not in page  # the other details were right
+    for typed in ('value="Rajko Lah"', 'value="rajko.lah@example.si"', 'value="041 123 456"'):
+        assert typed in page
+    assert "Opomba za uradnico." in page
+    chosen = re.search(r'name="start" value="([^"]+)"', page)[1]
+    assert datetime.datetime.fromisoformat(chosen) == START  # the chosen time stays chosen
+    assert not Appointment.objects.exists()
+    assert not Email.objects.exists()
 
 
 def test_notes_longer_than_1000_characters_are_refused(client, clock, service, ana):
@@ -133,7 +160,7 @@ def test_a_wrong_code_says_how_many_tries_are_left(client, verify_url):
     wrong = f"{(int(code) + 1) % 1000000:06d}"
     response = client.post(verify_url, {"action": "confirm", "code": wrong})
     assert response.status_code == 400
-    assert "4" in response.content.decode()
+    assert "Koda ni pravilna. Imate še 4 poskuse." in response.content.decode()
 
 
 def test_a_code_that_is_not_six_digits_is_explained(client, verify_url):

@@ -23,29 +23,66 @@ def personal(appointment) -> tuple:
     return appointment.name, appointment.email, appointment.phone, appointment.notes
 
 
-def test_a_lapsed_hold_keeps_its_details_for_a_day(clock, ana):
+def lapsed_hold(ana, lapsed_at, **fields):
     now = timezone.now()
     hold, _ = make_appointment(
-        ana, start=now + 3 * DAY, status=Status.EXPIRED, created_at=now, notes="Opomba"
+        ana,
+        start=now + 3 * DAY,
+        status=Status.EXPIRED,
+        created_at=now,
+        hold_expires_at=lapsed_at,
+        notes="Opomba",
+        **fields,
     )
     VerificationCode.objects.create(
         appointment=hold, email=hold.email, code_hash="x", created_at=now, expires_at=now
     )
-    clock.shift(DAY - datetime.timedelta(minutes=1))
+    return hold
+
+
+def test_a_lapsed_hold_keeps_its_details_for_a_day_after_it_lapsed(clock, ana):
+    """Caught: counting from another moment than the lapse, or keeping them a minute longer."""
+    hold = lapsed_hold(ana, timezone.now() + 15 * MINUTE)
+    clock.shift(15 * MINUTE + DAY - MINUTE)
     assert retention.forget_personal_data(timezone.now()) == 0
-    clock.shift(datetime.timedelta(minutes=1))
+    assert personal(hold) == ("Rajko Lah", "rajko.lah@example.si", "041 123 456", "Opomba")
+    clock.shift(MINUTE)
     assert retention.forget_personal_data(timezone.now()) == 1
     assert personal(hold) == ("", "anonymised@invalid", "", "")
     assert not VerificationCode.objects.exists()
     assert Appointment.objects.get(pk=hold.pk).status == Status.EXPIRED  # still counted
 
 
+def test_a_hold_kept_for_a_delayed_code_keeps_its_details_a_day_after_it_lapsed(clock, ana):
+    """The day counts from the lapse, not from when the hold was made: a hold kept six hours
+    for a delayed code still has them a day after it was made."""
+    hold = lapsed_hold(ana, timezone.now() + 6 * 60 * MINUTE)
+    clock.shift(DAY)
+    assert retention.forget_personal_data(timezone.now()) == 0
+    clock.shift(6 * 60 * MINUTE - MINUTE)
+    assert retention.forget_personal_data(timezone.now()) == 0
+    assert personal(hold)[0] == "Rajko Lah"
+    clock.shift(MINUTE)
+    assert retention.forget_personal_data(timezone.now()) == 1
+    assert personal(hold)[0] == ""
+
+
+def test_a_lapsed_hold_without_its_lapse_time_counts_the_day_from_when_it_was_made(clock, ana):
+    hold = lapsed_hold(ana, None)
+    clock.shift(DAY - MINUTE)
+    assert retention.forget_personal_data(timezone.now()) == 0
+    clock.shift(MINUTE)
+    assert retention.forget_personal_data(timezone.now()) == 1
+    assert personal(hold)[0] == ""
+
+
 def test_a_meeting_keeps_its_details_for_90_days_after_its_end(clock, ana):
     now = timezone.now()
     meeting, _ = make_appointment(ana, start=now, status=Status.COMPLETED, created_at=now)
-    clock.shift(90 * DAY)
+    clock.shift(90 * DAY + 30 * MINUTE - MINUTE)  # a minute before 90 days after its end
     assert retention.forget_personal_data(timezone.now()) == 0
-    clock.shift(datetime.timedelta(minutes=30))
+    assert personal(meeting)[0] == "Rajko Lah"
+    clock.shift(MINUTE)
     assert retention.forget_personal_data(timezone.now()) == 1
     assert personal(meeting)[0] == ""
     assert retention.forget_personal_data(timezone.now()) == 0  # once is enough

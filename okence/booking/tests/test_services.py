@@ -190,6 +190,8 @@ def test_the_right_code_confirms_and_announces(held, clock):
     assert "torek, 8. december 2026, 08:30 – 09:00 (UTC+01:00) Ljubljana" in citizen.body
     assert official.to == ["ana@example.si"]
     assert "Potrebujem potrdilo" in official.body
+    # The official's e-mail tells the time in the unit's zone too (mutmut: a zone dropped).
+    assert "torek, 8. december 2026, 08:30 – 09:00 (UTC+01:00) Ljubljana" in official.body
 
 
 def test_a_code_is_single_use(held):
@@ -248,27 +250,44 @@ def test_a_new_code_does_not_reset_the_wrong_tries(held, clock):
         services.confirm(appointment, f"{(int(second) + 1) % 1000000:06d}", timezone.now())
 
 
-def test_only_the_newest_code_counts(held, clock):
+def test_only_the_newest_code_counts(held, clock, monkeypatch):
+    """Caught: an older code still accepted after a new one was sent."""
     appointment, _ = held
     first = sent_code()
+    second = f"{(int(first) + 1) % 1000000:06d}"  # never the same code by chance
+    monkeypatch.setattr(services, "new_code", lambda: second)
     clock.shift(datetime.timedelta(seconds=61))
     resend(appointment)
-    second = sent_code()
-    if first != second:
-        with pytest.raises(exceptions.WrongCode):
-            services.confirm(appointment, first, timezone.now())
+    assert sent_code() == second
+    with pytest.raises(exceptions.WrongCode):
+        services.confirm(appointment, first, timezone.now())
     services.confirm(appointment, second, timezone.now())
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CONFIRMED
 
 
 def test_resend_at_most_once_a_minute(held, clock):
     appointment, _ = held
-    with pytest.raises(exceptions.ResendTooSoon) as refusal:
+    with pytest.raises(exceptions.ResendTooSoon):
         resend(appointment)
-    assert refusal.value.seconds == 61
     clock.shift(datetime.timedelta(seconds=59))
     with pytest.raises(exceptions.ResendTooSoon):
         resend(appointment)
     clock.shift(datetime.timedelta(seconds=1))
+    resend(appointment)
+
+
+@pytest.mark.parametrize("waited", [0, 0.5, 30, 59.5])
+def test_the_wait_told_is_enough_and_hardly_more(held, clock, waited):
+    """Caught: telling a wait that is too short (the resend is refused again), or much too long.
+    How the fraction of a second is rounded is not the point."""
+    appointment, _ = held
+    clock.shift(datetime.timedelta(seconds=waited))
+    with pytest.raises(exceptions.ResendTooSoon) as refusal:
+        resend(appointment)
+    told = refusal.value.seconds
+    assert 60 - waited <= told <= 60 - waited + 1
+    clock.shift(datetime.timedelta(seconds=told))
     resend(appointment)
 
 

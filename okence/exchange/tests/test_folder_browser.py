@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from okence.booking.tests.conftest import assert_accessible
 from okence.exchange.models import SharedFile
@@ -29,9 +30,6 @@ from okence.meetings.tests.test_call_browser import (  # noqa: F401  (people: a 
     admitted_call,
     people,
 )
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
-expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -53,6 +53,15 @@ class AsgiServer:
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.01)
 
+    def wait_until_idle(self, timeout: float = 10) -> None:
+        """Until every request the server took has been handled to its end (uvicorn's tasks of
+        running ASGI cycles are gone): a test waits on that, not on the clock."""
+        deadline = time.monotonic() + timeout
+        while self.server.server_state.tasks:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"requests still running after {timeout} s")
+            time.sleep(0.01)
+
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)

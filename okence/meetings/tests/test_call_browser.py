@@ -17,14 +17,12 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright import sync_api
+from playwright.sync_api import expect
 
 from okence.booking.models import Status
 from okence.booking.tests.conftest import assert_accessible
 from okence.conftest import LJUBLJANA, make_appointment, session_key
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
-pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright")
-expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

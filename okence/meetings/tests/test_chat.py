@@ -68,3 +68,15 @@ def test_chats_of_meetings_closed_without_an_end_are_deleted(ana, service):
 
     assert len(chat.history(live.pk)) == 1
     assert chat.history(unfinished.pk) == chat.history(cancelled.pk) == []
+
+
+def test_a_meetings_chat_goes_when_it_closes_and_not_a_minute_before(ana, service, settings):
+    """Caught: a chat forgotten while its meeting may still be joined, or kept past its close."""
+    appointment = book(ana, service)
+    chat.add(appointment.pk, "official", "Dober dan", START)
+    closes = appointment.end + settings.MEETING_CLOSES_MINUTES_AFTER_END * MINUTE
+
+    assert services.forget_closed_chats(closes - MINUTE) == 0
+    assert len(chat.history(appointment.pk)) == 1
+    assert services.forget_closed_chats(closes) == 1
+    assert chat.history(appointment.pk) == []

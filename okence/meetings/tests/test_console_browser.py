@@ -13,15 +13,12 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from okence.booking.tests.conftest import assert_accessible
 from okence.conftest import session_key
 from okence.meetings.tests.conftest import open_socket, receive
 from okence.meetings.tests.test_call_browser import STATE, open_meeting
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
-pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright")
-expect = sync_api.expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

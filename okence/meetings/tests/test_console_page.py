@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from okence.booking.models import Appointment, Status
 from okence.conftest import LJUBLJANA, make_appointment
@@ -271,10 +272,16 @@ def test_a_wrong_password_is_refused_with_a_message(client, db, ana):
 
 
 def test_signing_out_needs_a_post(client, clock, ana):
+    """Caught: signing out by GET (a link or an image on any page could sign the official out)."""
     signed_in(client, ana)
 
-    client.post("/odjava/")
+    assert client.get("/odjava/").status_code == 405
+    assert client.get(CONSOLE).status_code == 200  # still signed in
 
+    response = client.post("/odjava/")
+
+    assert response.status_code == 302 and response["Location"] == "/prijava/"
+    assert "_auth_user_id" not in client.session
     assert client.get(CONSOLE).status_code == 302
 
 
@@ -286,7 +293,12 @@ def test_an_official_opens_the_meeting_page_of_their_unit(client, day, ana):
 
     for appointment in (day["ana_morning"], day["marko_morning"]):
         url = reverse("meetings:official_room", args=[appointment.public_id])
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert response.context["appointment"] == appointment
+        assert f"<h1>Sestanek s stranko {escape(appointment.name)}</h1>" in content
+        assert f'data-ws="/ws/uradnik/sestanek/{appointment.public_id}/"' in content
 
 
 def test_the_meeting_page_of_another_unit_is_not_found(client, day, ana, janez):

@@ -59,3 +59,14 @@ def test_spent_windows_are_forgotten():
 
     assert ratelimits.forget_spent(NOW) == 1
     assert list(Counter.objects.values_list("count", flat=True)) == [1]
+
+
+@pytest.mark.django_db
+def test_a_window_is_forgotten_when_it_ends_and_not_a_second_before():
+    """Caught: a window's counter deleted while it still counts (its limit lifted early)."""
+    hit()  # the window 06:00-07:00
+    ends = NOW + datetime.timedelta(hours=1)
+
+    assert ratelimits.forget_spent(ends - datetime.timedelta(seconds=1)) == 0
+    assert ratelimits.used("hold:192.0.2.1", window_seconds=3600, now=NOW.timestamp()) == 1
+    assert ratelimits.forget_spent(ends) == 1

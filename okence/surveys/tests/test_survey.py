@@ -391,6 +391,32 @@ def test_no_follow_up_when_answered_while_the_job_runs(clock, ended, monkeypatch
     assert Ticket.objects.get().follow_up_sent_at is None
 
 
+def test_a_ticket_answered_while_the_job_runs_does_not_stop_the_others(
+    clock, ended, ana, service, monkeypatch
+):
+    """Caught: giving up on the whole run at the first ticket claimed elsewhere, or a wrong count
+    of follow-ups sent."""
+    for hours in (2, 3):  # two earlier meetings of the morning, completed too
+        appointment, _ = book(
+            ana, service, status=Status.COMPLETED, start=START - hours * 60 * MINUTE
+        )
+        services.invite(appointment, timezone.now())
+    clock.shift(30 * MINUTE)
+    first, *others = Ticket.objects.order_by("pk")
+    real_token = services.new_token
+
+    def answer_the_first_before_its_claim() -> str:
+        if Ticket.objects.get(pk=first.pk).answered_at is None:
+            services.answer(first, 4, "", timezone.now())
+        return real_token()
+
+    monkeypatch.setattr(services, "new_token", answer_the_first_before_its_claim)
+    assert services.send_follow_ups(timezone.now()) == 2
+    assert Ticket.objects.get(pk=first.pk).follow_up_sent_at is None
+    assert [Ticket.objects.get(pk=t.pk).follow_up_sent_at for t in others] == [timezone.now()] * 2
+    assert Email.objects.count() == 2
+
+
 def test_no_follow_up_for_a_no_show(clock, ana, service, django_capture_on_commit_callbacks):
     appointment, _ = book(ana, service, status=Status.CONFIRMED)
     clock.move_to(ENDED)
@@ -423,3 +449,15 @@ def test_the_follow_up_is_in_the_citizens_language(
     page = Client().get(local_path(url))
     assert page.status_code == 200
     assert f'<html lang="{language}">' in page.content.decode()
+
+
+def test_old_comments_go_by_the_time_given_and_only_blanked_ones_count(clock, ana, settings):
+    """Caught: the job reading the clock instead of the time it is given, or counting answers
+    that had no comment to forget."""
+    settings.SURVEY_KEEP_COMMENTS_DAYS = 30
+    today = timezone.localdate()
+    for comment in ("Rajko Lah, hvala.", ""):
+        Answer.objects.create(unit=ana.units.first(), meeting_day=today, rating=3, comment=comment)
+    assert services.forget_old_comments(timezone.now()) == 0
+    assert services.forget_old_comments(timezone.now() + 31 * 24 * 60 * MINUTE) == 1
+    assert list(Answer.objects.values_list("comment", "rating")) == [("", 3), ("", 3)]
