@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "okence.server",
     "okence.ratelimits",
     "okence.audit",
+    "okence.legal",
 ]
 
 MIDDLEWARE = [
@@ -392,3 +393,16 @@ LOGGING = {
         "uvicorn.access": {"level": "INFO", "propagate": True},
     },
 }
+
+# The organisation that runs this Okence, named on the legal pages (the accessibility statement
+# and the privacy notice); feedback on accessibility goes to its contact.
+ORGANISATION_NAME = envstr("ORGANISATION_NAME", "Upravne enote Republike Slovenije")
+ORGANISATION_ADDRESS = envstr("ORGANISATION_ADDRESS", "")
+ORGANISATION_EMAIL = envstr("ORGANISATION_EMAIL", "okence@example.si")
+ACCESSIBILITY_CONTACT_EMAIL = envstr("ACCESSIBILITY_CONTACT_EMAIL", "") or ORGANISATION_EMAIL
+DPO_EMAIL = envstr("DPO_EMAIL", "") or ORGANISATION_EMAIL
+# The accessibility statement: "full", "partial" or "not" conformant, and when it was prepared.
+ACCESSIBILITY_STATUS = envstr("ACCESSIBILITY_STATUS", "partial")
+ACCESSIBILITY_STATEMENT_DATE = envstr("ACCESSIBILITY_STATEMENT_DATE", "2026-12-01")
+LEGAL_KEEP_FEEDBACK_DAYS = envint("LEGAL_KEEP_FEEDBACK_DAYS", 365)  # for the answer and the record
+LEGAL_FEEDBACK_PER_ADDRESS_PER_HOUR = envint("LEGAL_FEEDBACK_PER_ADDRESS_PER_HOUR", 5)

@@ -23,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("", include("okence.exchange.urls")),
     path("", include("okence.surveys.urls")),
     path("", include("okence.reports.urls")),
+    path("", include("okence.legal.urls")),
     path("", include("okence.booking.urls")),
     prefix_default_language=False,
 )

@@ -54,6 +54,7 @@ PRIVATE = {
     "outbox:index": ("citizen", "/dev/outbox/"),
     "outbox:html": ("citizen", "/dev/outbox/20261207T060000.0-abcd.eml/html/"),
     "outbox:attachment": ("citizen", "/dev/outbox/20261207T060000.0-abcd.eml/attachment/0/"),
+    "legal:accessibility": ("citizen", "/dostopnost/"),  # its form carries a CSRF token
     "admin:index": ("official", "/admin/"),
     "admin:booking_appointment_changelist": ("official", "/admin/booking/appointment/"),
 }
@@ -66,6 +67,8 @@ PUBLIC = {
     "booking:calendar": "/domzale/splosne-informacije/",
     "reports:open_data": "/odprti-podatki/statistika.json",
     "reports:open_data_schema": "/odprti-podatki/shema.json",
+    "legal:privacy": "/zasebnost/",
+    "legal:feedback_thanks": "/dostopnost/hvala/",
 }
 MEDIA_PAGES = {"meetings:room", "meetings:official_room"}
 
