@@ -176,7 +176,14 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 
 LANGUAGE_CODE = "sl"
-LANGUAGES = [("sl", _("Slovenian")), ("en", _("English"))]
+# Italian and Hungarian are official in the bilingual areas (Koper, Izola, Piran; Lendava); which of
+# these a unit offers is set per unit (offices.Unit.languages).
+LANGUAGES = [
+    ("sl", _("Slovenian")),
+    ("en", _("English")),
+    ("it", _("Italian")),
+    ("hu", _("Hungarian")),
+]
 LOCALE_PATHS = [BASE_DIR / "okence" / "locale"]
 TIME_ZONE = "Europe/Ljubljana"
 USE_I18N = True
