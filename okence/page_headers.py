@@ -24,6 +24,8 @@ PUBLIC_PAGES = frozenset(
         "booking:calendar",
         "reports:open_data",
         "reports:open_data_schema",
+        "legal:privacy",
+        "legal:feedback_thanks",
     }
 )
 

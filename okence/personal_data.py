@@ -8,7 +8,11 @@ is the source for the privacy notice.
 
 from dataclasses import dataclass
 
+from django.conf import settings as django_settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+DAYS, HOURS, MINUTES, SECONDS = 86400, 3600, 60, 1
 
 
 @dataclass(frozen=True)
@@ -16,8 +20,31 @@ class Kept:
     """Fields that may hold personal data, the rule for how long, and the job that applies it."""
 
     fields: tuple[str, ...]  # "app_label.Model.field"
-    how_long: str  # in words, naming the setting that decides it
+    how_long: str  # in words, with a %(SETTING)s placeholder for each setting that decides it
     forgotten_by: str  # the periodic job (dotted path of a huey task)
+    settings: tuple[tuple[str, int], ...] = ()  # (setting's name, seconds in one of its units)
+
+    def in_words(self) -> str:
+        """How long, with the settings' actual values ("90 days"): the privacy notice shows
+        what the code does, not what it once did."""
+        values = {
+            name: duration(getattr(django_settings, name) * unit) for name, unit in self.settings
+        }
+        return str(self.how_long) % values if values else str(self.how_long)
+
+
+def duration(seconds: int) -> str:
+    """A length of time in the largest whole unit: "90 days", "24 hours", "15 minutes"."""
+    if seconds and seconds % DAYS == 0:
+        count = seconds // DAYS
+        return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
+    if seconds and seconds % HOURS == 0:
+        count = seconds // HOURS
+        return ngettext("%(count)d hour", "%(count)d hours", count) % {"count": count}
+    if seconds and seconds % MINUTES == 0:
+        count = seconds // MINUTES
+        return ngettext("%(count)d minute", "%(count)d minutes", count) % {"count": count}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
 
 
 PERSONAL_DATA = (
@@ -34,11 +61,12 @@ PERSONAL_DATA = (
         ),
         how_long=_(
             "A booking's contact details and notes, the official's note about it, the name "
-            "shown in the meeting and the names of exchanged files in the folder's records: until "
-            "BOOKING_KEEP_PERSONAL_DAYS after the meeting's end; of a time held but never "
+            "shown in the meeting and the names of exchanged files in the folder's records: "
+            "%(BOOKING_KEEP_PERSONAL_DAYS)s after the meeting's end; of a time held but never "
             "confirmed, a day."
         ),
         forgotten_by="okence.booking.tasks.forget_personal_data",
+        settings=(("BOOKING_KEEP_PERSONAL_DAYS", DAYS),),
     ),
     Kept(
         fields=("booking.VerificationCode.email", "booking.VerificationCode.code_hash"),
@@ -54,11 +82,13 @@ PERSONAL_DATA = (
             "exchange.Upload.uploader",
         ),
         how_long=_(
-            "Exchanged files: until EXCHANGE_GRACE_MINUTES after the meeting's end (or after "
+            "Exchanged files: %(EXCHANGE_GRACE_MINUTES)s after the meeting's end (or after "
             "the meeting closes if it was never ended). An upload under way names the "
-            "uploader's address (IPv6: its /64) until it ends, at most EXCHANGE_UPLOAD_SECONDS."
+            "uploader's address (IPv6: its /64) until it ends, at most "
+            "%(EXCHANGE_UPLOAD_SECONDS)s."
         ),
         forgotten_by="okence.exchange.tasks.purge_folders",
+        settings=(("EXCHANGE_GRACE_MINUTES", MINUTES), ("EXCHANGE_UPLOAD_SECONDS", SECONDS)),
     ),
     Kept(
         fields=(
@@ -73,10 +103,11 @@ PERSONAL_DATA = (
             "outbox.Email.message_id",
         ),
         how_long=_(
-            "Outgoing e-mail: until delivered, then OUTBOX_KEEP_SENT_HOURS; one that could not "
-            "be delivered, OUTBOX_KEEP_FAILED_DAYS."
+            "Outgoing e-mail: until delivered, then %(OUTBOX_KEEP_SENT_HOURS)s; one that could "
+            "not be delivered, %(OUTBOX_KEEP_FAILED_DAYS)s."
         ),
         forgotten_by="okence.outbox.tasks.forget_delivered_emails",
+        settings=(("OUTBOX_KEEP_SENT_HOURS", HOURS), ("OUTBOX_KEEP_FAILED_DAYS", DAYS)),
     ),
     Kept(
         fields=("meetings.ChatMessage.text",),
@@ -98,14 +129,32 @@ PERSONAL_DATA = (
         fields=("surveys.Answer.comment",),
         how_long=_(
             "Survey comments (not linked to any person, but free text): "
-            "SURVEY_KEEP_COMMENTS_DAYS after the meeting's day."
+            "%(SURVEY_KEEP_COMMENTS_DAYS)s after the meeting's day."
         ),
         forgotten_by="okence.surveys.tasks.forget_old_comments",
+        settings=(("SURVEY_KEEP_COMMENTS_DAYS", DAYS),),
     ),
     Kept(
         fields=("sessions.Session.session_key", "sessions.Session.session_data"),
-        how_long=_("Staff sign-in sessions: until they expire (SESSION_COOKIE_AGE)."),
+        how_long=_(
+            "Staff sign-in sessions: until they expire, %(SESSION_COOKIE_AGE)s after signing in."
+        ),
         forgotten_by="okence.server.tasks.clear_expired_sessions",
+        settings=(("SESSION_COOKIE_AGE", SECONDS),),
+    ),
+    Kept(
+        fields=(
+            "legal.AccessibilityFeedback.name",
+            "legal.AccessibilityFeedback.email",
+            "legal.AccessibilityFeedback.page",
+            "legal.AccessibilityFeedback.message",
+        ),
+        how_long=_(
+            "Reports of accessibility problems (the name, e-mail address, page and "
+            "description given): %(LEGAL_KEEP_FEEDBACK_DAYS)s after they were sent."
+        ),
+        forgotten_by="okence.legal.tasks.forget_old_feedback",
+        settings=(("LEGAL_KEEP_FEEDBACK_DAYS", DAYS),),
     ),
 )
 
@@ -152,5 +201,6 @@ NOT_PERSONAL = {
     "otp_totp.TOTPDevice": (
         "a member of staff's authenticator-app secret and its device name; citizens have none"
     ),
+    "legal.AccessibilityFeedback.language": "the language of the form, one of the site's",
     "audit.AuditEvent.action": "what a member of staff did (no content; kept AUDIT_KEEP_DAYS)",
 }

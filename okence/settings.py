@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "okence.staff",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "okence.legal",
 ]
 
 MIDDLEWARE = [
@@ -191,7 +192,14 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 
 LANGUAGE_CODE = "sl"
-LANGUAGES = [("sl", _("Slovenian")), ("en", _("English"))]
+# Italian and Hungarian are official in the bilingual areas (Koper, Izola, Piran; Lendava); which of
+# these a unit offers is set per unit (offices.Unit.languages).
+LANGUAGES = [
+    ("sl", _("Slovenian")),
+    ("en", _("English")),
+    ("it", _("Italian")),
+    ("hu", _("Hungarian")),
+]
 LOCALE_PATHS = [BASE_DIR / "okence" / "locale"]
 TIME_ZONE = "Europe/Ljubljana"
 USE_I18N = True
@@ -422,3 +430,16 @@ LOGGING = {
         "uvicorn.access": {"level": "INFO", "propagate": True},
     },
 }
+
+# The organisation that runs this Okence, named on the legal pages (the accessibility statement
+# and the privacy notice); feedback on accessibility goes to its contact.
+ORGANISATION_NAME = envstr("ORGANISATION_NAME", "Upravne enote Republike Slovenije")
+ORGANISATION_ADDRESS = envstr("ORGANISATION_ADDRESS", "")
+ORGANISATION_EMAIL = envstr("ORGANISATION_EMAIL", "okence@example.si")
+ACCESSIBILITY_CONTACT_EMAIL = envstr("ACCESSIBILITY_CONTACT_EMAIL", "") or ORGANISATION_EMAIL
+DPO_EMAIL = envstr("DPO_EMAIL", "") or ORGANISATION_EMAIL
+# The accessibility statement: "full", "partial" or "not" conformant, and when it was prepared.
+ACCESSIBILITY_STATUS = envstr("ACCESSIBILITY_STATUS", "partial")
+ACCESSIBILITY_STATEMENT_DATE = envstr("ACCESSIBILITY_STATEMENT_DATE", "2026-12-01")
+LEGAL_KEEP_FEEDBACK_DAYS = envint("LEGAL_KEEP_FEEDBACK_DAYS", 365)  # for the answer and the record
+LEGAL_FEEDBACK_PER_ADDRESS_PER_HOUR = envint("LEGAL_FEEDBACK_PER_ADDRESS_PER_HOUR", 5)

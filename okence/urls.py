@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("", include("okence.staff.urls")),
     path("", include("okence.audit.urls")),
     path("", include("okence.offices.urls")),
+    path("", include("okence.legal.urls")),
     path("", include("okence.booking.urls")),
     prefix_default_language=False,
 )

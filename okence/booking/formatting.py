@@ -5,8 +5,12 @@ from zoneinfo import ZoneInfo
 
 from django.utils import dateformat, translation
 
-# The guide writes a day as "ponedeljek, 22. november 2021".
-LONG_DAY_FORMATS = {"sl": "l, j. F Y", "en": "l, j F Y"}
+# The guide writes a day as "ponedeljek, 22. november 2021"; Italian "lunedì 22 novembre 2021",
+# Hungarian "2021. november 22., hétfő" (the names come from Django's locale data).
+LONG_DAY_FORMATS = {"sl": "l, j. F Y", "en": "l, j F Y", "it": "l j F Y", "hu": "Y. F j., l"}
+# Django's Italian and Hungarian names of days and months are capitalised; in running text, as
+# here, both languages write them in lower case.
+LOWER_CASE_NAMES = {"it", "hu"}
 
 
 def utc_offset_label(moment: datetime.datetime) -> str:
@@ -32,4 +36,5 @@ def time_range(
 def long_day(day: datetime.date) -> str:
     """E.g. "ponedeljek, 22. november 2021"."""
     language = (translation.get_language() or "sl").split("-")[0]
-    return dateformat.format(day, LONG_DAY_FORMATS.get(language, LONG_DAY_FORMATS["en"]))
+    text = dateformat.format(day, LONG_DAY_FORMATS.get(language, LONG_DAY_FORMATS["en"]))
+    return text.lower() if language in LOWER_CASE_NAMES else text

@@ -1,5 +1,7 @@
 """Admin for the organisation's side: units, their services, officials and hours."""
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -20,8 +22,23 @@ class ClosureInline(admin.TabularInline):
     fields = ["first_day", "last_day", "reason"]
 
 
+class UnitForm(forms.ModelForm):
+    languages = forms.MultipleChoiceField(
+        label=_("languages"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=Unit._meta.get_field("languages").help_text,
+    )
+
+    class Meta:
+        model = Unit
+        fields = ["name", "slug", "email", "address", "timezone", "languages"]
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
+    form = UnitForm
     list_display = ["name", "slug", "email", "timezone"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -9,6 +9,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Units of the bilingual areas, where Italian (Koper, Izola, Piran) or Hungarian (Lendava) are
+# official languages beside Slovenian: they offer every language of the site by default.
+BILINGUAL_UNITS = frozenset({"koper", "izola", "piran", "lendava"})
+DEFAULT_LANGUAGES = ["sl", "en"]
+
+
+def default_languages(slug: str) -> list[str]:
+    if slug in BILINGUAL_UNITS:
+        return [code for code, _ in settings.LANGUAGES]
+    return list(DEFAULT_LANGUAGES)
+
 
 class Unit(models.Model):
     """An administrative unit (upravna enota): the office whose counter goes online."""
@@ -18,6 +29,15 @@ class Unit(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     timezone = models.CharField(_("time zone"), max_length=50, default="Europe/Ljubljana")
+    languages = models.JSONField(
+        _("languages"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The languages the unit serves citizens in; empty: Slovenian and English, or all "
+            "four in the bilingual areas."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -26,6 +46,24 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.languages:
+            self.languages = default_languages(self.slug)
+        if "sl" not in self.languages:  # Slovenian is official everywhere
+            self.languages = ["sl", *self.languages]
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        known = {code for code, _ in settings.LANGUAGES}
+        if not isinstance(self.languages, list) or not set(self.languages) <= known:
+            raise ValidationError({"languages": _("Choose languages of the site.")})
+
+    @property
+    def offered_languages(self) -> list[str]:
+        """The unit's languages in the site's order."""
+        chosen = set(self.languages or default_languages(self.slug)) | {"sl"}
+        return [code for code, _ in settings.LANGUAGES if code in chosen]
 
     @property
     def zone(self) -> ZoneInfo:

@@ -71,6 +71,7 @@ PRIVATE = {
     "staff:verify": ("official", "/racun/potrditev/"),
     "staff:set_password": ("citizen", "/racun/nastavi-geslo/MQ/abc-123/"),
     "audit:log": ("official", "/uprava/revizija/"),
+    "legal:accessibility": ("citizen", "/dostopnost/"),  # its form carries a CSRF token
     "admin:index": ("official", "/admin/"),
     "offices:unit": ("official", "/uprava/{unit}/"),
     "offices:services": ("official", "/uprava/{unit}/storitve/"),
@@ -92,6 +93,8 @@ PUBLIC = {
     "booking:calendar": "/domzale/splosne-informacije/",
     "reports:open_data": "/odprti-podatki/statistika.json",
     "reports:open_data_schema": "/odprti-podatki/shema.json",
+    "legal:privacy": "/zasebnost/",
+    "legal:feedback_thanks": "/dostopnost/hvala/",
 }
 MEDIA_PAGES = {"meetings:room", "meetings:official_room"}
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from okence.booking.models import Appointment, Status
 from okence.conftest import LJUBLJANA
@@ -250,3 +250,38 @@ def test_whether_an_address_was_just_used_is_never_told(client, clock, service, 
     assert answers[0].status_code == answers[1].status_code == 200
     pages = [_without_what_differs_between_holds(a.content.decode()) for a in answers]
     assert pages[0] == pages[1]
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "join", "subject"),
+    [
+        ("sl", "torek, 8. december 2026", "Pridružite se sestanku", "Vaša koda za preverjanje"),
+        ("en", "Tuesday, 8 December 2026", "Join the meeting", "Your verification code"),
+        ("it", "martedì 8 dicembre 2026", "Partecipa all", "Il suo codice di verifica"),
+        ("hu", "2026. december 8., kedd", "Csatlakozás a megbeszéléshez", "Az Ön ellenőrző kódja"),
+    ],
+)
+def test_the_citizen_s_language_at_booking_is_kept_for_the_e_mails_and_the_meeting(
+    client, clock, service, ana, language, day, join, subject
+):
+    prefix = "" if language == "sl" else f"/{language}"
+    calendar = client.get(f"{prefix}/domzale/splosne-informacije/", {"date": "2026-12-08"}).text
+    assert f'<html lang="{language}">' in calendar and day in calendar
+    client.cookies.clear()
+    with translation.override(language):
+        url = details_url(service)
+    response = client.post(
+        url,
+        DETAILS | {"start": START.astimezone(datetime.UTC).isoformat()},
+    )
+    assert response.status_code == 303
+    code = latest_code()
+    assert subject in mail.outbox[-1].subject
+    client.post(response["Location"], {"action": "confirm", "code": code})
+    assert Appointment.objects.get().language == language
+    outbox.deliver_due(timezone.now())
+    html = next(m for m in mail.outbox if m.attachments).alternatives[0].content
+    assert join in html
+    meeting = re.search(r'href="http://[^/"]+([^"]*/sestanek/[^"]+/)"', html).group(1)
+    assert meeting.startswith(f"{prefix}/sestanek/")  # the meeting pages follow
+    assert f'<html lang="{language}">' in client.get(meeting).text

@@ -377,3 +377,9 @@ def test_sign_in_counts_wrong_passwords_per_ipv6_64_not_per_address(client, ana,
     assert blocked.status_code == 429
     other = client.post(url, {"username": "marko", "password": "x"}, REMOTE_ADDR="2001:db8:5:7::1")
     assert other.status_code == 302
+
+
+def test_the_official_sees_the_language_the_citizen_booked_in(client, day, ana):
+    Appointment.objects.filter(pk=day["ana_morning"].pk).update(language="hu")
+    content = signed_in(client, ana).get(CONSOLE).content.decode()
+    assert '<span class="muted citizen-language">Jezik: Madžarščina</span>' in content
