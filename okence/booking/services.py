@@ -512,45 +512,57 @@ def can_cancel(appointment: Appointment, now: datetime.datetime) -> bool:
 
 
 def cancel(appointment: Appointment, now: datetime.datetime) -> None:
-    """The citizen cancels before the meeting: the time is free again and everyone is told."""
-    with transaction.atomic():
-        cutoff = datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
-        cancelled = states.move(
-            appointment,
-            to=Status.CANCELLED,
-            from_=states.CANCELLABLE,
-            now=now,
-            where=Q(start__gt=now + cutoff),
-            cancelled_at=now,
-            invite_sequence=F("invite_sequence") + 1,
-        )
-        if not cancelled:
-            raise exceptions.NotCancellable
-        appointment.refresh_from_db()
-        _announce(appointment, None, now)
-    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
-    logger.info("appointment_cancelled", extra={"appointment": appointment.pk})
+    """The citizen cancels before the service's cut-off: the time is free again and everyone is
+    told."""
+    cutoff = datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
+    _cancel(appointment, now, latest=now + cutoff, event="appointment_cancelled")
 
 
 def cancel_by_official(appointment: Appointment, reason: str, now: datetime.datetime) -> None:
     """An official cancels a booked appointment that has not started, saying why; the citizen
     is told in their language, with a CANCEL invite and a link to book again."""
+    _cancel(
+        appointment,
+        now,
+        latest=now,
+        reason=reason,
+        tell_official=False,
+        event="appointment_cancelled_by_official",
+    )
+
+
+def cancel_by_office(appointment: Appointment, message: str, now: datetime.datetime) -> None:
+    """The unit cancels a booked appointment (its time is withdrawn); the citizen is told why."""
+    _cancel(appointment, now, latest=now, reason=message, event="appointment_cancelled_by_office")
+
+
+def _cancel(
+    appointment: Appointment,
+    now: datetime.datetime,
+    *,
+    latest: datetime.datetime,
+    event: str,
+    reason: str = "",
+    tell_official: bool = True,
+) -> None:
+    """Cancel an appointment that starts after ``latest``, and tell the citizen (and the
+    official, unless it was their doing) with a CANCEL invite of the next SEQUENCE."""
     with transaction.atomic():
         cancelled = states.move(
             appointment,
             to=Status.CANCELLED,
             from_=states.CANCELLABLE,
             now=now,
-            where=Q(start__gt=now),
+            where=Q(start__gt=latest),
             cancelled_at=now,
             invite_sequence=F("invite_sequence") + 1,
         )
         if not cancelled:
             raise exceptions.NotCancellable
         appointment.refresh_from_db()
-        _announce(appointment, None, now, reason=reason, tell_official=False)
+        _announce(appointment, None, now, reason=reason, tell_official=tell_official)
     transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
-    logger.info("appointment_cancelled_by_official", extra={"appointment": appointment.pk})
+    logger.info(event, extra={"appointment": appointment.pk})
 
 
 def mark_no_show(appointment: Appointment, now: datetime.datetime) -> None:
@@ -586,25 +598,6 @@ def release_lapsed_holds(now: datetime.datetime) -> int:
     return states.move_all(
         Appointment.objects.filter(hold_expires_at__lte=now), to=Status.EXPIRED, from_=[Status.HELD]
     )
-
-
-def cancel_by_office(appointment: Appointment, message: str, now: datetime.datetime) -> None:
-    """The unit cancels a booked appointment (its time is withdrawn); the citizen is told why."""
-    cancelled = states.move(
-        appointment,
-        to=Status.CANCELLED,
-        from_=states.CANCELLABLE,
-        now=now,
-        where=Q(start__gt=now),
-        cancelled_at=now,
-        invite_sequence=F("invite_sequence") + 1,
-    )
-    if not cancelled:
-        raise exceptions.NotCancellable
-    appointment.refresh_from_db()
-    _announce(appointment, None, now, reason=message)
-    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
-    logger.info("appointment_cancelled_by_office", extra={"appointment": appointment.pk})
 
 
 def reassign(appointment: Appointment, official, now: datetime.datetime) -> None:

@@ -54,7 +54,7 @@ EXPECTED = {
         "the survey follows a finished meeting within five minutes",
     ),
     "okence.surveys.tasks.forget_old_comments": (DAY, "03:41", "old comments go nightly"),
-    "okence.legal.tasks.forget_old_feedback": (DAY, "03:47", "old accessibility reports go nightly"),
+    "okence.legal.tasks.forget_old_feedback": (DAY, "03:47", "old feedback goes nightly"),
     "okence.server.tasks.clear_expired_sessions": (HOUR, "00:29", "expired sessions go hourly"),
     "okence.ratelimits.tasks.forget_spent_windows": (HOUR, "00:41", "spent windows go hourly"),
 }
