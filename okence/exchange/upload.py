@@ -120,20 +120,22 @@ class UploadApp:
             await respond(send, status, {"error": str(refusal.message)})
             return
         try:
-            await self.receive_and_store(receive, send, grant, name, length, now)
+            status, content = await self.receive_and_store(receive, grant, name, length, now)
         finally:
+            # Before the answer, so that a client that uploads its next file as soon as this one
+            # is answered finds the place free.
             await database_sync_to_async(services.release)(claim)
+        await respond(send, status, content)
 
-    async def receive_and_store(self, receive, send, grant, name, length, now):
+    async def receive_and_store(self, receive, grant, name, length, now) -> tuple[int, dict]:
+        """Receive, check and keep the file: the status and content of the answer."""
         with tempfile.NamedTemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as temporary:
             try:
                 received = await self.receive_body(receive, temporary, limit=length)
             except Stalled:
-                await respond(send, 408, {"error": _("The upload stalled and was stopped.")})
-                return
+                return 408, {"error": _("The upload stalled and was stopped.")}
             if received is None:
-                await respond(send, 400, {"error": _("The upload was interrupted.")})
-                return
+                return 400, {"error": _("The upload was interrupted.")}
             size, digest = received
             try:
                 clean = checks.clean_name(name)
@@ -142,8 +144,7 @@ class UploadApp:
                 await database_sync_to_async(services.refuse)(
                     grant.folder, grant.visitor, name, refusal, now
                 )
-                await respond(send, 422, {"error": str(refusal.message)})
-                return
+                return 422, {"error": str(refusal.message)}
             stored_name = await sync_to_async(services.keep, thread_sensitive=False)(
                 grant.appointment.public_id.hex, temporary.name
             )
@@ -159,9 +160,8 @@ class UploadApp:
                     now,
                 )
             except Refused as refusal:
-                await respond(send, 422, {"error": str(refusal.message)})
-                return
-        await respond(send, 201, {"file": await database_sync_to_async(describe)(grant, file)})
+                return 422, {"error": str(refusal.message)}
+        return 201, {"file": await database_sync_to_async(describe)(grant, file)}
 
     async def access(self, scope):
         kwargs = scope["url_route"]["kwargs"]
