@@ -3,16 +3,13 @@
 import io
 import logging
 import logging.config
-import threading
-import time
 
 import pytest
-import uvicorn
 from django.conf import settings
 from pythonjsonlogger.json import JsonFormatter
 
 from okence.logs import JSON_FORMATTER
-from okence.meetings.tests.server_process import free_port
+from okence.meetings.tests.conftest import AsgiServer
 from okence.server.management.commands.serve import server_config
 
 # What LOG_LEVEL=DEBUG lowers (loggers that settings.LOGGING pins keep their level there).
@@ -44,29 +41,10 @@ def captured_logs():
     logging.config.dictConfig(settings.LOGGING)
 
 
-class ServedOkence:
+def ServedOkence() -> AsgiServer:  # noqa: N802  (it stands for a class)
     """okence.asgi:application in uvicorn configured as ``serve`` configures it (its logs go
     through settings.LOGGING), in a thread of the test process on 127.0.0.1."""
-
-    def __init__(self):
-        from okence.asgi import application
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(server_config(application, "127.0.0.1", self.port))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+    return AsgiServer(config=lambda app, port: server_config(app, "127.0.0.1", port))
 
 
 @pytest.fixture

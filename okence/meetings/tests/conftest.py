@@ -31,14 +31,16 @@ class AsgiServer:
     """uvicorn serving okence.asgi:application on 127.0.0.1 in a background thread, with the
     options ``manage.py serve`` gives it."""
 
-    def __init__(self):
+    def __init__(self, config=None):
+        """``config(app, port)``: the uvicorn configuration, quiet by default."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         from okence.asgi import application
 
-        self.server = uvicorn.Server(
-            uvicorn_config(application, host="127.0.0.1", port=self.port, log_level="warning")
+        config = config or (
+            lambda app, port: uvicorn_config(app, host="127.0.0.1", port=port, log_level="warning")
         )
+        self.server = uvicorn.Server(config(application, self.port))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> None:
