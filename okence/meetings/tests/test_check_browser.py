@@ -5,18 +5,22 @@ The meeting is two days ahead, when a check is most useful. The server is uvicor
 this process (``asgi_server``), so ``settings`` overrides (the TURN configuration) reach it. The
 check closes each of its peer connections itself; nothing outlives the page.
 
-coturn listens for TURN over UDP and over TCP on one port; TURN over TLS is not tested here (it
-needs a certificate the browser trusts for a loopback address); its row works the same way.
+coturn listens for TURN over UDP and over TCP on one port, and over TLS on another with a
+self-signed certificate, which only a Chromium started with --ignore-certificate-errors accepts
+(``trusting_browser``, for that test alone).
 """
 
 import datetime
+import shutil
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from okence.booking.tests.chromium import CHROMIUM_ARGS, MEDIA_ARGS
 from okence.booking.tests.conftest import assert_accessible
 from okence.conftest import make_appointment
+from okence.meetings.tests.conftest import TurnServer
 from okence.meetings.tests.server_process import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,18 +35,23 @@ def token(ana):
     return make_appointment(ana, start=timezone.now() + datetime.timedelta(days=2))[1]
 
 
-@pytest.fixture
-def phone(media_browser):
+def phone_page(browser):
     """A page 360 px wide with the camera and microphone allowed, in Slovenian."""
-    context = media_browser.new_context(
+    context = browser.new_context(
         locale="sl-SI",
         timezone_id="Europe/Ljubljana",
         permissions=["camera", "microphone"],
         viewport={"width": 360, "height": 740},
     )
     context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    return context.new_page()
+
+
+@pytest.fixture
+def phone(media_browser):
+    page = phone_page(media_browser)
+    yield page
+    page.context.close()
 
 
 def open_check(page, server, token):
@@ -123,19 +132,54 @@ def test_the_camera_shows_the_meter_moves_and_the_tone_plays_by_keyboard(phone, 
     assert_accessible(page, "the check page")
 
 
-def test_the_network_check_reaches_okences_relay_over_udp_and_tcp(
-    phone, asgi_server, token, settings, turn_server
+@pytest.fixture
+def trusting_browser(media_browser):
+    """Chromium with fake media that accepts the loopback relay's self-signed certificate (only
+    for TURN over TLS; no certificate a browser trusts can be made for 127.0.0.1 here), started
+    by the same Playwright as ``media_browser``."""
+    browser = media_browser.browser_type.launch(
+        executable_path=shutil.which("chromium"),
+        args=CHROMIUM_ARGS + MEDIA_ARGS + ["--ignore-certificate-errors"],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def tls_turn_server(tmp_path):
+    if shutil.which("turnserver") is None:
+        pytest.skip("the relay test needs Debian's coturn (apt-get install coturn)")
+    server = TurnServer(tmp_path, tls=True)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_the_network_check_reaches_okences_relay_over_udp_tcp_and_tls(
+    trusting_browser, asgi_server, token, settings, tls_turn_server
 ):
-    address = f"turn:127.0.0.1:{turn_server.port}"
-    settings.TURN_URLS = [f"{address}?transport=udp", f"{address}?transport=tcp"]
-    settings.TURN_SECRET = turn_server.secret
-    open_check(phone, asgi_server, token)
-    result = network_result(phone)
+    server = tls_turn_server
+    settings.TURN_URLS = [
+        f"turn:127.0.0.1:{server.port}?transport=udp",
+        f"turn:127.0.0.1:{server.port}?transport=tcp",
+        f"turns:127.0.0.1:{server.tls_port}?transport=tcp",
+    ]
+    settings.TURN_SECRET = server.secret
+    page = phone_page(trusting_browser)
+    open_check(page, asgi_server, token)
+    result = network_result(page)
     reachable = ("ok", "strežnik je dosegljiv")
-    assert result["rows"] == {"udp": reachable, "tcp": reachable}, result
+    assert result["rows"] == {"udp": reachable, "tcp": reachable, "tls": reachable}, result
     assert result["verdict"] == "ready", result
     assert result["words"] == "Vaše omrežje je pripravljeno na sestanek."
-    assert_accessible(phone, "the check page with a relay")
+    assert_accessible(page, "the check page with a relay")
+
+    # A server with TLS only: that is the best route there is, not a slower one.
+    settings.TURN_URLS = [f"turns:127.0.0.1:{server.tls_port}?transport=tcp"]
+    open_check(page, asgi_server, token)
+    result = network_result(page)
+    assert result["rows"] == {"tls": reachable} and result["verdict"] == "ready", result
+    page.context.close()
 
 
 def test_a_wrong_secret_makes_the_relay_not_reachable(

@@ -83,9 +83,10 @@ async function checkNetwork() {
         show(row, works[row.dataset.probe], [text.reachable, text.unreachable]);
       }),
     );
-    if (works.udp) result = "ready";
-    else if (works.tcp || works.tls) result = "slow";
-    else result = "blocked";
+    const some = Object.values(works).some(Boolean);
+    // Without UDP among the server's addresses, TCP or TLS is as good as it gets: not "slow".
+    if (works.udp || (some && !("udp" in works))) result = "ready";
+    else result = some ? "slow" : "blocked";
   } else {
     const ok = await gathers({ iceServers: probes.direct.iceServers, types: ["host", "srflx"] });
     show(rows[0], ok, [text.works, text.fails]);
