@@ -76,6 +76,8 @@ def test_days_before_the_meeting_the_page_checks_every_transport_of_the_relay(
     for row in ("Povezava prek UDP", "Povezava prek TCP", "Povezava prek TLS"):
         assert row in page
     assert "okence/meeting/check.js" in page
+    # Without JavaScript nothing can be checked: only the <noscript> note and the way back show.
+    assert 'data-network="" hidden>' in page and "<noscript>" in page
 
     found = probes(response)
     assert [relay["transport"] for relay in found["relays"]] == ["udp", "tcp", "tls"]

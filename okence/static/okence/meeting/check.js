@@ -105,6 +105,7 @@ async function checkNetwork() {
   again.disabled = false;
 }
 
+root.hidden = false; // without JavaScript only the <noscript> note shows
 const media = new Media($("local-video"));
 wireDevices({ media, strings: text });
 wireTone();
