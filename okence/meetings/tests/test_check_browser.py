@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from okence.booking.models import Status
 from okence.booking.tests.chromium import CHROMIUM_ARGS, MEDIA_ARGS
 from okence.booking.tests.conftest import assert_accessible
 from okence.conftest import make_appointment
@@ -223,3 +224,25 @@ def test_with_udp_closed_the_meeting_goes_over_tcp_and_with_both_closed_it_is_bl
     result = network_result(phone)
     assert {state for state, _ in result["rows"].values()} == {"failed"}, result
     assert result["verdict"] == "blocked", result
+
+
+def test_the_meeting_page_leads_to_the_check_and_a_cancelled_ones_says_why_not(
+    phone, asgi_server, token, ana
+):
+    page = phone
+    page.goto(f"{asgi_server.url}/sestanek/{token}/")  # two days ahead: not open yet
+    link = page.get_by_role("link", name="Preizkusite kamero, mikrofon, zvočnike in omrežje")
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#check")).to_have_attribute("data-state", "ready", timeout=STATE)
+    assert page.url.endswith(f"/sestanek/{token}/preizkus/")
+
+    _, cancelled = make_appointment(
+        ana, start=timezone.now() + datetime.timedelta(days=2), status=Status.CANCELLED
+    )
+    page.goto(f"{asgi_server.url}/sestanek/{cancelled}/preizkus/")
+    expect(page.get_by_role("status")).to_have_text(
+        "Termin je bil odpovedan, zato zanj ni več česa preizkusiti."
+    )
+    expect(page.locator("#local-video")).to_have_count(0)
+    assert_accessible(page, "the check page of a cancelled appointment")
