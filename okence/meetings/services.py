@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from okence import audit
+from okence import audit, ratelimits
 from okence.audit.models import Action
 from okence.booking import states
 from okence.booking.models import Appointment
@@ -80,9 +80,22 @@ def ice_servers(appointment: Appointment, participant: str, now: datetime.dateti
 CHECK_CREDENTIAL_MINUTES = 30
 
 
-def check_probes(appointment: Appointment, now: datetime.datetime) -> dict:
+# How many times an hour one appointment's check page hands out TURN credentials: a citizen
+# checks a few times; a link holder reloading to keep a relay of their own is stopped.
+CHECK_CREDENTIALS_PER_HOUR = 20
+
+
+def check_probes(appointment: Appointment, now: datetime.datetime) -> dict | None:
     """What the camera, microphone and network check of this meeting's link tries (see
-    ``turn.check_probes``), with TURN credentials of its own ("-check" in coturn's log)."""
+    ``turn.check_probes``), with TURN credentials of its own ("-check" in coturn's log); None
+    once this appointment's page has had ``CHECK_CREDENTIALS_PER_HOUR`` sets this hour."""
+    if settings.TURN_URLS and not ratelimits.hit(
+        f"turn-check:{appointment.pk}",
+        limit=CHECK_CREDENTIALS_PER_HOUR,
+        window_seconds=3600,
+        now=now.timestamp(),
+    ):
+        return None
     expires = now + datetime.timedelta(minutes=CHECK_CREDENTIAL_MINUTES)
     return turn.check_probes(f"{appointment.public_id.hex[:12]}-check", expires)
 

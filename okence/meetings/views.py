@@ -56,6 +56,7 @@ def check(request, token: str):
     phase = services.phase(appointment, now)
     over = phase in (services.Phase.ENDED, services.Phase.CANCELLED)
     probes = None if over else services.check_probes(appointment, now)
+    limited = not over and probes is None
     transports = sorted(
         {relay["transport"] for relay in probes["relays"]} if probes else set(),
         key=turn.TRANSPORTS.index,
@@ -68,6 +69,7 @@ def check(request, token: str):
             "token": token,
             "phase": phase,
             "over": over,
+            "limited": limited,
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
             "probes": probes,
             "transports": transports,

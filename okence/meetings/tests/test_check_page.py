@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from okence.booking.models import Status
 from okence.conftest import LJUBLJANA, make_appointment
-from okence.meetings import turn
+from okence.meetings import services, turn
 
 WEDNESDAY = datetime.datetime(2026, 12, 9, 10, 0, tzinfo=LJUBLJANA)
 SECRET = "coturn-static-auth-secret"
@@ -109,6 +109,25 @@ def test_the_relay_credentials_are_given_only_on_the_check_page(client, booked, 
         page = client.get(f"/sestanek/{token}/").content.decode()
         assert "check-probes" not in page and "-check" not in page
         assert credential not in page and SECRET not in page
+
+
+def test_the_relay_credentials_are_handed_out_twenty_times_an_hour_per_appointment(
+    client, booked, with_turn, clock, ana
+):
+    """Reloading the page must not keep a link holder in fresh relay credentials for ever."""
+    token = booked[1]
+    for _ in range(services.CHECK_CREDENTIALS_PER_HOUR):
+        assert probes(client.get(check_url(token)))["relays"]
+    response = client.get(check_url(token))
+    page = response.content.decode()
+    assert response.status_code == 200 and probes(response) is None
+    assert 'data-verdict="limited"' in page and "poskusite znova čez eno uro" in page
+    assert "-check" not in page and 'data-probe="udp"' not in page
+    # Another appointment's page still checks; and this one again in the next hour.
+    other_token = make_appointment(ana, start=WEDNESDAY + datetime.timedelta(hours=1))[1]
+    assert probes(client.get(check_url(other_token)))["relays"]
+    clock.move_to(timezone.now() + datetime.timedelta(hours=1))
+    assert probes(client.get(check_url(token)))["relays"]
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,10 @@ root.hidden = false; // without JavaScript only the <noscript> note shows
 const media = new Media($("local-video"));
 wireDevices({ media, strings: text });
 wireTone();
-$("network-again").addEventListener("click", checkNetwork);
-checkNetwork();
+if (probes) {
+  // None when the page has handed out this appointment's credentials too often this hour.
+  $("network-again").addEventListener("click", checkNetwork);
+  checkNetwork();
+}
 await media.start();
 root.dataset.state = "ready";
