@@ -4,11 +4,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from .models import Closure, Official, Service, Unit, WorkingHours
 
 
-class ServiceInline(admin.TabularInline):
+# The translation admins show a field per language for the translated ones ("name" becomes
+# "name (in Slovenian)", "name (in English)", ...); plain, without the tabs' external jQuery.
+class ServiceInline(TranslationTabularInline):
     model = Service
     extra = 0
     fields = ["position", "name", "slug", "duration_minutes", "active"]
@@ -37,8 +40,9 @@ class UnitForm(forms.ModelForm):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(TranslationAdmin):
     form = UnitForm
+    fields = UnitForm.Meta.fields
     list_display = ["name", "slug", "email", "timezone"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -46,7 +50,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(TranslationAdmin):
     list_display = ["name", "unit", "duration_minutes", "active"]
     list_filter = ["unit", "active"]
     list_select_related = ["unit"]
