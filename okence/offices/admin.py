@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from .forms import per_language
 from .models import Closure, Official, Service, Unit, WorkingHours
 
 
@@ -44,7 +45,7 @@ class UnitAdmin(TranslationAdmin):
     form = UnitForm
     fields = UnitForm.Meta.fields
     list_display = ["name", "slug", "email", "timezone"]
-    search_fields = ["name", "slug"]
+    search_fields = [*per_language("name"), "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ServiceInline, ClosureInline]
 
@@ -54,7 +55,7 @@ class ServiceAdmin(TranslationAdmin):
     list_display = ["name", "unit", "duration_minutes", "active"]
     list_filter = ["unit", "active"]
     list_select_related = ["unit"]
-    search_fields = ["name", "slug"]
+    search_fields = [*per_language("name"), "slug"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["unit", "name", "slug", "position", "active"]}),

@@ -180,3 +180,44 @@ def test_editing_in_one_language_keeps_the_languages_the_unit_does_not_offer(clo
         "Information",
         "Informazioni generali",
     )
+
+
+@pytest.mark.django_db
+def test_the_django_admin_has_an_input_per_language_and_finds_by_any_of_them(service):
+    from django.contrib.auth import get_user_model
+
+    service.name_hu = "Általános tájékoztatás"
+    service.save()
+    boss = get_user_model().objects.create_superuser("boss", "boss@example.si", "x")
+    client = Client()
+    client.force_login(boss)
+    page = client.get(f"/admin/offices/service/{service.pk}/change/").text
+    for code, label in (("sl", "slovensko"), ("it", "italijansko"), ("hu", "madžarsko")):
+        assert f'name="name_{code}"' in page and f"Naziv ({label})" in page
+        assert f'name="preparation_{code}"' in page
+    found = client.get("/admin/offices/service/", {"q": "tájékoztatás"}).text
+    assert f"/admin/offices/service/{service.pk}/change/" in found
+    unit_page = client.get(f"/admin/offices/unit/{service.unit.pk}/change/").text
+    assert 'name="name_en"' in unit_page and 'name="services-0-name_it"' in unit_page
+
+
+@pytest.mark.django_db
+def test_an_administrator_names_the_unit_in_its_languages(clock, unit, ana):
+    from okence.audit.models import Action, AuditEvent
+
+    Unit.objects.filter(pk=unit.pk).update(languages=["sl", "en", "it", "hu"])
+    admin = admin_of(ana, unit)
+    url = reverse("offices:unit", args=[unit.pk])
+    assert "Naziv (italijansko)" in admin.get(url).text
+    refused = admin.post(url, {"name_sl": "", "name_it": "Unità amministrativa di Domžale"})
+    assert refused.status_code == 200 and "To polje je obvezno." in refused.text
+    assert 'value="Unità amministrativa di Domžale"' in refused.text  # nothing typed is lost
+    assert "<h1>Upravna enota Domžale</h1>" in refused.text
+    unit.refresh_from_db()
+    assert (unit.name_sl, unit.name_it) == ("Upravna enota Domžale", None)
+    names = {"name_sl": "Upravna enota Domžale", "name_it": "Unità amministrativa di Domžale"}
+    assert admin.post(url, names | {"name_hu": "Domžalei Közigazgatási Egység"}).status_code == 302
+    unit.refresh_from_db()
+    assert (unit.name_it, unit.name_hu) == (names["name_it"], "Domžalei Közigazgatási Egység")
+    assert AuditEvent.objects.filter(action=Action.UNIT_CHANGED, unit=unit).count() == 1
+    assert "Unità amministrativa di Domžale" in Client().get("/it/").text
