@@ -103,4 +103,8 @@ class Migration(migrations.Migration):
             field=models.CharField(max_length=100, null=True, verbose_name='name'),
         ),
         migrations.RunPython(to_slovenian, from_slovenian),
+        migrations.AlterModelOptions(
+            name='unit',
+            options={'ordering': ['name_sl'], 'verbose_name': 'administrative unit', 'verbose_name_plural': 'administrative units'},
+        ),
     ]

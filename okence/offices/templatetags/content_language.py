@@ -16,12 +16,12 @@ register = template.Library()
 
 @register.filter
 def in_language(obj, field: str):
-    value = getattr(obj, field)
-    language = differs(obj, field)
+    value = getattr(obj, field, "")  # like a template variable: nothing when it is missing
+    language = differs(obj, field) if value else ""
     return format_html('<span lang="{}">{}</span>', language, value) if language else value
 
 
 @register.filter
 def lang_of(obj, field: str):
-    language = differs(obj, field)
+    language = differs(obj, field) if getattr(obj, field, "") else ""
     return format_html(' lang="{}"', language) if language else mark_safe("")  # noqa: S308

@@ -221,3 +221,11 @@ def test_an_administrator_names_the_unit_in_its_languages(clock, unit, ana):
     assert (unit.name_it, unit.name_hu) == (names["name_it"], "Domžalei Közigazgatási Egység")
     assert AuditEvent.objects.filter(action=Action.UNIT_CHANGED, unit=unit).count() == 1
     assert "Unità amministrativa di Domžale" in Client().get("/it/").text
+
+
+@pytest.mark.django_db
+def test_units_are_listed_by_their_slovenian_name_in_every_language(client, unit, ljutomer):
+    Unit.objects.filter(pk=unit.pk).update(name_en="Domžale Administrative Unit")
+    Unit.objects.filter(pk=ljutomer.pk).update(name_en="")  # not translated
+    page = client.get("/en/").text
+    assert page.index("Domžale Administrative Unit") < page.index("Upravna enota Ljutomer")
