@@ -45,6 +45,7 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 FORWARDED_ALLOW_IPS = envlist("FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, whose forms it extends with the languages' fields
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -201,6 +202,22 @@ LANGUAGES = [
     ("hu", _("Hungarian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "okence" / "locale"]
+# The names, descriptions and preparation lists of units and services have a column per language
+# (offices/translation.py); Slovenian is required and shown where a translation is missing.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "sl"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("sl",)
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "sl"  # the admin's slugs come from the Slovenian name
+# A unit or service made in code with name="..." gets it as its Slovenian name, whatever the
+# active language (load_demo, the tests).
+MODELTRANSLATION_AUTO_POPULATE = "default"
+
+
+def MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME(verbose_name, language):  # noqa: N802
+    from okence.offices.content import localized_verbose_name
+
+    return localized_verbose_name(verbose_name, language)
+
+
 TIME_ZONE = "Europe/Ljubljana"
 USE_I18N = True
 USE_TZ = True

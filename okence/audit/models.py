@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     HOURS_CHANGED = "hours_changed", _("changed working hours")
     LEAVE_CHANGED = "leave_changed", _("changed leave or closures")
     SERVICES_CHANGED = "services_changed", _("changed services")
+    UNIT_CHANGED = "unit_changed", _("changed the unit's names")
     STAFF_INVITED = "staff_invited", _("invited a member of staff")
     STAFF_DEACTIVATED = "staff_deactivated", _("deactivated a member of staff")
     PASSWORD_RESET = "password_reset", _("asked for a password reset")

@@ -4,11 +4,15 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from .forms import per_language
 from .models import Closure, Official, Service, Unit, WorkingHours
 
 
-class ServiceInline(admin.TabularInline):
+# The translation admins show a field per language for the translated ones ("name" becomes
+# "name (in Slovenian)", "name (in English)", ...); plain, without the tabs' external jQuery.
+class ServiceInline(TranslationTabularInline):
     model = Service
     extra = 0
     fields = ["position", "name", "slug", "duration_minutes", "active"]
@@ -37,20 +41,21 @@ class UnitForm(forms.ModelForm):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(TranslationAdmin):
     form = UnitForm
+    fields = UnitForm.Meta.fields
     list_display = ["name", "slug", "email", "timezone"]
-    search_fields = ["name", "slug"]
+    search_fields = [*per_language("name"), "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ServiceInline, ClosureInline]
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(TranslationAdmin):
     list_display = ["name", "unit", "duration_minutes", "active"]
     list_filter = ["unit", "active"]
     list_select_related = ["unit"]
-    search_fields = ["name", "slug"]
+    search_fields = [*per_language("name"), "slug"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["unit", "name", "slug", "position", "active"]}),

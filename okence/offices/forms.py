@@ -1,10 +1,45 @@
 """The unit administrators' forms: services, weekly hours, leave, closures and changed hours."""
 
 from django import forms
+from django.conf import settings
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from okence.offices.models import ChangedHours, Closure, Leave, Official, Service, WorkingHours
+from okence.offices.models import (
+    ChangedHours,
+    Closure,
+    Leave,
+    Official,
+    Service,
+    Unit,
+    WorkingHours,
+)
+
+LANGUAGES = [code for code, _ in settings.LANGUAGES]
+TRANSLATED = ("name", "description", "preparation")  # offices/translation.py
+
+
+def per_language(field: str) -> list[str]:
+    return [f"{field}_{code}" for code in LANGUAGES]
+
+
+def keep_offered_languages(form: forms.ModelForm, unit: Unit) -> None:
+    """An input per language the unit offers; the other languages' values stay as they are."""
+    offered = set(unit.offered_languages)
+    for field in TRANSLATED:
+        for code in LANGUAGES:
+            if code not in offered:
+                form.fields.pop(f"{field}_{code}", None)
+
+
+class UnitNamesForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = per_language("name")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        keep_offered_languages(self, self.instance)
 
 
 class ServiceForm(forms.ModelForm):
@@ -18,10 +53,10 @@ class ServiceForm(forms.ModelForm):
     class Meta:
         model = Service
         fields = [
-            "name",
+            *per_language("name"),
             "slug",
-            "description",
-            "preparation",
+            *per_language("description"),
+            *per_language("preparation"),
             "duration_minutes",
             "min_notice_minutes",
             "max_advance_days",
@@ -32,6 +67,7 @@ class ServiceForm(forms.ModelForm):
     def __init__(self, *args, unit, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.unit = unit
+        keep_offered_languages(self, unit)
         self.fields["officials"].queryset = unit.officials.select_related("user")
         if self.instance.pk:
             self.fields["officials"].initial = list(self.instance.officials.all())

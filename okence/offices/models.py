@@ -40,7 +40,9 @@ class Unit(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        # By the Slovenian name (offices/translation.py adds name_sl): "name" would order by
+        # the page's language, where a unit without that translation has none.
+        ordering = ["name_sl"]
         verbose_name = _("administrative unit")
         verbose_name_plural = _("administrative units")
 

@@ -26,7 +26,7 @@ from okence.booking import services as booking
 from okence.offices import forms
 from okence.offices import services as offices
 from okence.offices.access import access_of
-from okence.offices.models import ChangedHours, Closure, Leave
+from okence.offices.models import ChangedHours, Closure, Leave, Unit
 
 
 def _unit(request, unit_id):
@@ -116,8 +116,15 @@ def _apply(request, unit, change: Callable[[], None], action: str, done_url: str
 
 @login_required
 def unit_home(request, unit_id):
+    """The unit's name in each of its languages."""
     unit = _unit(request, unit_id)
-    return render(request, "offices/unit.html", {"unit": unit})
+    form = forms.UnitNamesForm(request.POST or None, instance=Unit.objects.get(pk=unit.pk))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit.record(request.user, Action.UNIT_CHANGED, now=timezone.now(), unit=unit)
+        messages.success(request, _("Saved."))
+        return redirect("offices:unit", unit.pk)
+    return render(request, "offices/unit.html", {"unit": unit, "form": form})
 
 
 @login_required

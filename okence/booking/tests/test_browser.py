@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from okence.booking.formatting import long_day
@@ -78,11 +79,11 @@ def open_calendar(page, live_server, service) -> None:
     show_a_month_with_free_days(page)
 
 
-def show_a_month_with_free_days(page) -> None:
+def show_a_month_with_free_days(page, next_month: str = "Naslednji mesec") -> None:
     """Late on a month's last day the free times start next month: go there."""
     expect(page.locator("table")).to_be_visible()
     if page.locator("a.day.free").count() == 0:
-        page.get_by_role("link", name="Naslednji mesec").click()
+        page.get_by_role("link", name=next_month).click()
     expect(page.locator("a.day.free").first).to_be_visible()
 
 
@@ -110,17 +111,57 @@ def active_appointments():
     return Appointment.objects.filter(status__in=[Status.HELD, Status.CONFIRMED])
 
 
-def test_a_citizen_books_by_clicking_the_visible_labels(page, live_server, offer):
-    page.goto(live_server.url + "/")
+# The service's name in each language (entered by the unit's administrator); the unit's name
+# is only Slovenian, so the other languages' pages show it marked lang="sl".
+SERVICE_NAMES = {
+    "sl": SERVICE,
+    "en": "General information",
+    "it": "Informazioni generali",
+    "hu": "Általános tájékoztatás",
+}
+
+
+def in_language(language: str, *messages: str) -> list[str]:
+    """The visible labels of the page in ``language``, from the site's catalogue."""
+    with translation.override(language):
+        return [gettext(message) for message in messages]
+
+
+@pytest.mark.parametrize("language", ["sl", "en", "it", "hu"])
+def test_a_citizen_books_by_clicking_the_visible_labels(page, live_server, offer, language):
+    for code, name in SERVICE_NAMES.items():
+        setattr(offer, f"name_{code}", name)
+    offer.save()
+    service_name = SERVICE_NAMES[language]
+    full_name, email, phone, notes = in_language(
+        language, "Full name", "E-mail address", "Phone number", "Notes"
+    )
+    citizen = {full_name: "Rajko Lah", email: CITIZEN["Elektronski naslov"], phone: "041 123 456"}
+    citizen[notes] = "Opomba za uradnico."
+    book, verify_title, code_label, next_step, booked, join, cancel, next_month = in_language(
+        language,
+        "Book",
+        "Confirm your e-mail address",
+        "Verification code",
+        "Continue",
+        "Your appointment is booked",
+        "Join the meeting",
+        "Cancel the appointment",
+        "Next month",
+    )
+    prefix = "" if language == "sl" else f"/{language}"
+
+    page.goto(f"{live_server.url}{prefix}/")
+    expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.get_by_role("link", name=UNIT)).to_be_visible()
     assert_accessible(page, "the list of units")
 
     page.get_by_role("link", name=UNIT).click()
-    expect(page.get_by_role("link", name=SERVICE)).to_be_visible()
+    expect(page.get_by_role("link", name=service_name)).to_be_visible()
     assert_accessible(page, "the list of services")
 
-    page.get_by_role("link", name=SERVICE).click()
-    show_a_month_with_free_days(page)
+    page.get_by_role("link", name=service_name).click()
+    show_a_month_with_free_days(page, next_month)
     assert_accessible(page, "the calendar month")
 
     a_free_day(page).click()
@@ -128,22 +169,24 @@ def test_a_citizen_books_by_clicking_the_visible_labels(page, live_server, offer
     assert_accessible(page, "the calendar with a day chosen")
 
     page.locator("#times a.time").first.click()
-    expect(page.get_by_label("Ime in priimek")).to_be_visible()
+    expect(page.get_by_label(full_name)).to_be_visible()
     assert_accessible(page, "the details form")
 
-    fill_details(page)
-    page.get_by_role("button", name="Rezerviraj").click()
-    dialog = page.get_by_role("dialog", name=VERIFY_TITLE)
+    for label, value in citizen.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name=book).click()
+    dialog = page.get_by_role("dialog", name=verify_title)
     expect(dialog).to_be_visible()
-    expect(dialog.get_by_label("Koda za preverjanje")).to_be_focused()
+    expect(dialog.get_by_label(code_label)).to_be_focused()
     expect(dialog).to_contain_text(CITIZEN["Elektronski naslov"])
     assert_accessible(page, "the code dialog")
 
     code = code_from(wait_for_mail(is_code_mail))
-    dialog.get_by_label("Koda za preverjanje").fill(code)
-    dialog.get_by_role("button", name="Nadaljuj").click()
+    dialog.get_by_label(code_label).fill(code)
+    dialog.get_by_role("button", name=next_step).click()
     expect(page).to_have_url(re.compile(r"/rezervacija/[^/]+/potrjeno/$"))
-    expect(page.get_by_role("heading", level=1, name="Vaš termin je rezerviran")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name=booked)).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text(CITIZEN["Elektronski naslov"])
     assert_accessible(page, "the confirmation page")
 
@@ -151,21 +194,23 @@ def test_a_citizen_books_by_clicking_the_visible_labels(page, live_server, offer
     assert appointment.status == Status.CONFIRMED
     assert (appointment.name, appointment.phone) == ("Rajko Lah", "041 123 456")
     assert appointment.notes == "Opomba za uradnico."
+    assert appointment.language == language
 
     confirmation = wait_for_mail(
         lambda message: message.to == [CITIZEN["Elektronski naslov"]] and message.attachments
     )
     html = confirmation.alternatives[0].content
-    assert "Pridružite se sestanku" in html
-    manage = re.search(r"https?://[^/\s]+(/termin/[^/\s]+/)", confirmation.body).group(1)
-    page.goto(live_server.url + manage)
-    expect(page.get_by_role("main")).to_contain_text(SERVICE)
-    expect(page.get_by_role("button", name="Prekliči termin")).to_be_visible()
+    assert join in html and service_name in confirmation.subject
+    manage = re.search(r"https?://[^/\s]+((?:/\w\w)?/termin/[^/\s]+/)", confirmation.body)
+    page.goto(live_server.url + manage.group(1))
+    expect(page.get_by_role("main")).to_contain_text(service_name)
+    expect(page.get_by_role("button", name=cancel)).to_be_visible()
     assert_accessible(page, "the manage page")
 
-    meeting = re.search(r'href="https?://[^/"]+(/sestanek/[^"]+/)"', html).group(1)
+    meeting = re.search(r'href="https?://[^/"]+((?:/\w\w)?/sestanek/[^"]+/)"', html).group(1)
     page.goto(live_server.url + meeting)
-    expect(page.get_by_role("heading", level=1, name=SERVICE)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.get_by_role("heading", level=1, name=service_name)).to_be_visible()
     assert_accessible(page, "the meeting link page")
 
 

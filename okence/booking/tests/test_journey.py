@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
+from icalendar import Calendar
 
 from okence.booking.models import Appointment, Status
 from okence.conftest import LJUBLJANA
@@ -285,3 +286,32 @@ def test_the_citizen_s_language_at_booking_is_kept_for_the_e_mails_and_the_meeti
     meeting = re.search(r'href="http://[^/"]+([^"]*/sestanek/[^"]+/)"', html).group(1)
     assert meeting.startswith(f"{prefix}/sestanek/")  # the meeting pages follow
     assert f'<html lang="{language}">' in client.get(meeting).text
+
+
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [("en", "General information"), ("it", "Informazioni generali"), ("hu", "Tájékoztatás")],
+)
+def test_the_e_mails_and_the_invite_name_the_service_in_the_citizen_s_language(
+    client, clock, service, ana, language, name
+):
+    setattr(service, f"name_{language}", name)  # no translation of what to prepare
+    service.save()
+    with translation.override(language):
+        url = details_url(service)
+    response = client.post(url, DETAILS | {"start": START.astimezone(datetime.UTC).isoformat()})
+    code = latest_code()
+    assert name in mail.outbox[-1].alternatives[0].content  # the code's e-mail
+    client.post(response["Location"], {"action": "confirm", "code": code})
+    outbox.deliver_due(timezone.now())
+    confirmation = next(m for m in mail.outbox if m.attachments)
+    assert name in confirmation.subject and name in confirmation.body
+    html = confirmation.alternatives[0].content
+    assert f'<html lang="{language}">' in html
+    assert f">{name}</p>" in html  # in the citizen's language: not marked
+    assert '<span lang="sl">Upravna enota Domžale</span>' in html
+    assert '<span lang="sl">Osebni dokument.</span>' in html  # the Slovenian fallback
+    invite = Calendar.from_ical(confirmation.attachments[0].content)
+    event = invite.walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == f"{name} – Upravna enota Domžale"
+    assert name in str(event["DESCRIPTION"])

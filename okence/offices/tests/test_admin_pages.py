@@ -88,10 +88,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(db, service, ana):
 
 
 SERVICE_FORM = {
-    "name": "Vozniška dovoljenja",
+    "name_sl": "Vozniška dovoljenja",
     "slug": "vozniska",
-    "description": "Menjava vozniškega dovoljenja.",
-    "preparation": "Staro dovoljenje, fotografija.",
+    "description_sl": "Menjava vozniškega dovoljenja.",
+    "preparation_sl": "Staro dovoljenje, fotografija.",
     "duration_minutes": "20",
     "min_notice_minutes": "60",
     "max_advance_days": "14",
@@ -289,7 +289,7 @@ def test_a_choice_for_an_official_who_is_not_free_is_refused(booked, service, an
 
 def test_withdrawing_a_service_with_bookings_asks_first(booked, service, ana, admin):
     url = reverse("offices:service", args=[service.unit.pk, service.pk])
-    form = SERVICE_FORM | {"name": service.name, "slug": service.slug, "officials": [ana.pk]}
+    form = SERVICE_FORM | {"name_sl": service.name, "slug": service.slug, "officials": [ana.pk]}
     del form["active"]
     response = admin.post(url, form)
     assert response.status_code == 200 and "8. 12. 2026, 09:00–09:30" in response.content.decode()

@@ -67,7 +67,7 @@ def test_leave_on_a_booked_day_moves_the_appointment_by_keyboard(
     signed_in(page, live_server.url, ana.user)
     base = live_server.url
 
-    for name in ("services", "service_new", "hours"):
+    for name in ("unit", "services", "service_new", "hours"):
         page.goto(base + reverse(f"offices:{name}", args=[unit.pk]))
         expect(page.get_by_role("navigation", name="Upravljanje enote")).to_be_visible()
         assert_accessible(page, name)

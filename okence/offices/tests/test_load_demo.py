@@ -254,3 +254,20 @@ def test_load_demo_refuses_the_production_profile_unless_forced(settings):
 
     call_command("load_demo", "--force", stdout=StringIO())
     assert get_user_model().objects.filter(username="admin").exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_content_is_translated_where_a_citizen_would_look(client):
+    call_command("load_demo", stdout=StringIO())
+    page = client.get("/en/domzale/").text
+    assert "Domžale Administrative Unit" in page and "General information" in page
+    # Not every text is translated: the rest is the Slovenian one, marked as such.
+    assert '<p lang="sl">Izdaja potrdil' not in page
+    service = Service.objects.get(unit__slug="ljutomer", slug="potrdila")
+    assert (service.name_sl, service.name_it) == (
+        "Pridobivanje potrdil iz uradnih evidenc",
+        "Certificati dai registri ufficiali",
+    )
+    italian = client.get("/it/ljutomer/").text
+    assert "Certificati dai registri ufficiali" in italian
+    assert '<p lang="sl">Izdaja potrdil o dejstvih' in italian

@@ -50,7 +50,8 @@ def test_an_administrator_chooses_the_unit_s_languages_in_the_admin(client, ana)
     response = client.post(
         "/admin/offices/unit/add/",
         {
-            "name": "Upravna enota Koper",
+            "name_sl": "Upravna enota Koper",
+            "name_it": "Unità amministrativa Capodistria",
             "slug": "koper",
             "timezone": "Europe/Ljubljana",
             "languages": ["en", "it"],
@@ -61,4 +62,9 @@ def test_an_administrator_chooses_the_unit_s_languages_in_the_admin(client, ana)
         },
     )
     assert response.status_code == 302, response.context["adminform"].errors
-    assert Unit.objects.get(slug="koper").languages == ["sl", "en", "it"]
+    koper = Unit.objects.get(slug="koper")
+    assert koper.languages == ["sl", "en", "it"]
+    assert (koper.name_sl, koper.name_it) == (
+        "Upravna enota Koper",
+        "Unità amministrativa Capodistria",
+    )

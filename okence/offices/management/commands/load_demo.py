@@ -35,7 +35,12 @@ ADMIN_PASSWORD = "okence-admin"  # noqa: S105 - demo data, documented
 UNITS = [
     {
         "slug": "domzale",
-        "name": "Upravna enota Domžale",
+        "name": {
+            "sl": "Upravna enota Domžale",
+            "en": "Domžale Administrative Unit",
+            "it": "Unità amministrativa di Domžale",
+            "hu": "Domžalei Közigazgatási Egység",
+        },
         "email": "ue.domzale@example.si",
         "address": "Ljubljanska cesta 69, 1230 Domžale",
         "officials": [
@@ -46,7 +51,12 @@ UNITS = [
     },
     {
         "slug": "ljutomer",
-        "name": "Upravna enota Ljutomer",
+        "name": {
+            "sl": "Upravna enota Ljutomer",
+            "en": "Ljutomer Administrative Unit",
+            "it": "Unità amministrativa di Ljutomer",
+            "hu": "Ljutomeri Közigazgatási Egység",
+        },
         "email": "ue.ljutomer@example.si",
         "address": "Vrazova ulica 1, 9240 Ljutomer",
         "officials": [
@@ -60,57 +70,100 @@ UNITS = [
 SERVICES = [
     {
         "slug": "splosne-informacije",
-        "name": "Pridobivanje splošnih informacij",
+        "name": {
+            "sl": "Pridobivanje splošnih informacij",
+            "en": "General information",
+            "it": "Informazioni generali",
+            "hu": "Általános tájékoztatás",
+        },
         "duration_minutes": 30,
-        "description": (
-            "Splošne informacije o postopkih, ki jih vodi upravna enota: kaj potrebujete, "
-            "koliko časa postopek traja in kakšne so takse."
-        ),
-        "preparation": (
-            "Pripravite vprašanja, ki jih želite zastaviti, in po potrebi dokumente, "
-            "na katere se vprašanja nanašajo."
-        ),
+        "description": {
+            "sl": "Splošne informacije o postopkih, ki jih vodi upravna enota: kaj potrebujete, "
+            "koliko časa postopek traja in kakšne so takse.",
+            "en": "General information on the procedures the unit conducts: what you need, "
+            "how long a procedure takes and what the fees are.",
+            "it": "Informazioni generali sui procedimenti dell'unità amministrativa: che cosa "
+            "serve, quanto dura il procedimento e quali sono le tasse.",
+            "hu": "Általános tájékoztatás a közigazgatási egység eljárásairól: mire van "
+            "szükség, mennyi ideig tart az eljárás és mennyi az illeték.",
+        },
+        "preparation": {
+            "sl": "Pripravite vprašanja, ki jih želite zastaviti, in po potrebi dokumente, "
+            "na katere se vprašanja nanašajo.",
+            "en": "Prepare the questions you want to ask and, if needed, the documents "
+            "they concern.",
+            "it": "Prepari le domande che desidera porre e, se necessario, i documenti a cui "
+            "si riferiscono.",
+            "hu": "Készítse elő kérdéseit, és szükség esetén azokat a dokumentumokat, "
+            "amelyekre a kérdések vonatkoznak.",
+        },
     },
     {
         "slug": "potrdila",
-        "name": "Pridobivanje potrdil iz uradnih evidenc",
+        "name": {
+            "sl": "Pridobivanje potrdil iz uradnih evidenc",
+            "en": "Certificates from official records",
+            "it": "Certificati dai registri ufficiali",
+            "hu": "Igazolások hivatalos nyilvántartásokból",
+        },
         "duration_minutes": 30,
-        "description": (
-            "Izdaja potrdil o dejstvih iz uradnih evidenc, ki jih vodi upravna enota, "
-            "na primer potrdila o stalnem prebivališču."
-        ),
-        "preparation": (
-            "Imejte pri roki osebni dokument in podatke o tem, katero potrdilo potrebujete "
-            "in za kakšen namen."
-        ),
+        "description": {
+            "sl": "Izdaja potrdil o dejstvih iz uradnih evidenc, ki jih vodi upravna enota, "
+            "na primer potrdila o stalnem prebivališču.",
+            "en": "Certificates of facts from the official records the unit keeps, for "
+            "example a certificate of permanent residence.",
+        },
+        "preparation": {
+            "sl": "Imejte pri roki osebni dokument in podatke o tem, katero potrdilo "
+            "potrebujete in za kakšen namen.",
+            "en": "Have your identity document at hand and know which certificate you need "
+            "and what for.",
+        },
     },
     {
         "slug": "poizvedba",
-        "name": "Poizvedba glede specifičnega postopka",
+        "name": {
+            "sl": "Poizvedba glede specifičnega postopka",
+            "en": "Enquiry about a particular procedure",
+            "it": "Richiesta su un procedimento specifico",
+            "hu": "Érdeklődés egy adott eljárásról",
+        },
         "duration_minutes": 30,
-        "description": (
-            "Informacije o stanju postopka, ki ga upravna enota vodi za vas, "
-            "in o nadaljnjih korakih."
-        ),
-        "preparation": (
-            "Pripravite številko zadeve (če jo imate) in dopise, ki ste jih v postopku "
-            "že prejeli ali poslali."
-        ),
+        "description": {
+            "sl": "Informacije o stanju postopka, ki ga upravna enota vodi za vas, "
+            "in o nadaljnjih korakih.",
+            "en": "Where the procedure the unit conducts for you stands, and the next steps.",
+        },
+        "preparation": {
+            "sl": "Pripravite številko zadeve (če jo imate) in dopise, ki ste jih v postopku "
+            "že prejeli ali poslali.",
+            "en": "Have the case number (if you have one) and the letters you have received "
+            "or sent in the procedure.",
+        },
     },
     {
         "slug": "smrtovnica",
-        "name": "Sestava smrtovnice",
+        "name": {
+            "sl": "Sestava smrtovnice",
+            "en": "Death notice for probate",
+            "it": "Verbale di decesso per la successione",
+            "hu": "Hagyatéki leltár felvétele",
+        },
         # Compiling a death notice means going through the deceased's family and property
         # with the relative, item by item, so it needs more time than the other services.
         "duration_minutes": 45,
-        "description": (
-            "Sestava smrtovnice za zapuščinski postopek: skupaj z uradnikom zberete podatke "
-            "o pokojniku, njegovih dedičih in premoženju."
-        ),
-        "preparation": (
-            "Pripravite podatke o pokojniku, njegovih sorodnikih (imena, naslovi, datumi "
-            "rojstva) in premoženju, na primer nepremičninah, vozilih in bančnih računih."
-        ),
+        "description": {
+            "sl": "Sestava smrtovnice za zapuščinski postopek: skupaj z uradnikom zberete "
+            "podatke o pokojniku, njegovih dedičih in premoženju.",
+            "en": "The death notice for probate proceedings: with the official you gather the "
+            "facts about the deceased, their heirs and property.",
+        },
+        "preparation": {
+            "sl": "Pripravite podatke o pokojniku, njegovih sorodnikih (imena, naslovi, datumi "
+            "rojstva) in premoženju, na primer nepremičninah, vozilih in bančnih računih.",
+            "en": "Prepare the facts about the deceased, their relatives (names, addresses, "
+            "dates of birth) and property, for example real estate, vehicles and bank accounts.",
+        },
     },
 ]
 
@@ -167,6 +220,12 @@ NOTES = [
 ASCII = str.maketrans("čšžČŠŽ", "cszCSZ")
 
 
+def per_language(field: str, texts: dict[str, str]) -> dict[str, str]:
+    """The translated field's columns (name_sl, name_en, ...); a language left out stays empty
+    and shows the Slovenian text (the pilot's translations are partial on purpose)."""
+    return {f"{field}_{code}": texts.get(code, "") for code, _ in settings.LANGUAGES}
+
+
 class Command(BaseCommand):
     help = "Load demo units, services, officials and hours of the Domžale and Ljutomer pilot."
 
@@ -192,7 +251,7 @@ class Command(BaseCommand):
             unit, _ = Unit.objects.update_or_create(
                 slug=unit_data["slug"],
                 defaults={
-                    "name": unit_data["name"],
+                    **per_language("name", unit_data["name"]),
                     "email": unit_data["email"],
                     "address": unit_data["address"],
                     "timezone": "Europe/Ljubljana",
@@ -204,9 +263,9 @@ class Command(BaseCommand):
                     unit=unit,
                     slug=service_data["slug"],
                     defaults={
-                        "name": service_data["name"],
-                        "description": service_data["description"],
-                        "preparation": service_data["preparation"],
+                        **per_language("name", service_data["name"]),
+                        **per_language("description", service_data["description"]),
+                        **per_language("preparation", service_data["preparation"]),
                         "duration_minutes": service_data["duration_minutes"],
                         "active": True,
                         "position": position,
