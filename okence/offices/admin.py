@@ -33,13 +33,13 @@ class UnitForm(forms.ModelForm):
 
     class Meta:
         model = Unit
-        fields = ["name", "slug", "email", "address", "timezone", "languages"]
+        fields = ["name", "slug", "email", "phone", "address", "timezone", "languages"]
 
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
     form = UnitForm
-    list_display = ["name", "slug", "email", "timezone"]
+    list_display = ["name", "slug", "email", "phone", "timezone"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ServiceInline, ClosureInline]

@@ -37,6 +37,7 @@ UNITS = [
         "slug": "domzale",
         "name": "Upravna enota Domžale",
         "email": "ue.domzale@example.si",
+        "phone": "01 724 20 00",
         "address": "Ljubljanska cesta 69, 1230 Domžale",
         "officials": [
             ("ana.novak", "Ana", "Novak"),
@@ -48,6 +49,7 @@ UNITS = [
         "slug": "ljutomer",
         "name": "Upravna enota Ljutomer",
         "email": "ue.ljutomer@example.si",
+        "phone": "02 584 90 00",
         "address": "Vrazova ulica 1, 9240 Ljutomer",
         "officials": [
             ("janez.horvat", "Janez", "Horvat"),
@@ -194,6 +196,7 @@ class Command(BaseCommand):
                 defaults={
                     "name": unit_data["name"],
                     "email": unit_data["email"],
+                    "phone": unit_data["phone"],
                     "address": unit_data["address"],
                     "timezone": "Europe/Ljubljana",
                 },
