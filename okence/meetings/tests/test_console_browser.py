@@ -71,33 +71,45 @@ def until(page, condition, what: str) -> None:
     pytest.fail(f"timed out waiting for {what}")
 
 
-def test_a_console_whose_connection_goes_silent_reconnects_and_shows_who_knocked(
-    media_browser, asgi_server, ana
-):
-    appointment, token = open_meeting(ana)
-    context = media_browser.new_context(locale="sl-SI", timezone_id="Europe/Ljubljana")
+def signed_in(browser, official):
+    """A browser context (Slovenian, Ljubljana) signed in as ``official``."""
+    context = browser.new_context(locale="sl-SI", timezone_id="Europe/Ljubljana")
     context.set_default_timeout(10_000)
     context.add_cookies(
         [
             {
                 "name": "sessionid",
-                "value": session_key(ana.user),
+                "value": session_key(official.user),
                 "domain": "127.0.0.1",
                 "path": "/",
             }
         ]
     )
+    return context
+
+
+def open_console(console, server) -> str:
+    """Open the console on the page and wait until it is live; the words it shows then."""
+    console.goto(f"{server.url}{reverse('meetings:console')}")
+    live = console.evaluate(
+        "() => document.getElementById('console-text').content"
+        ".querySelector('[data-key=live]').textContent.trim()"
+    )
+    expect(console.locator("[data-connection]")).to_have_text(live, timeout=STATE)
+    return live
+
+
+def test_a_console_whose_connection_goes_silent_reconnects_and_shows_who_knocked(
+    media_browser, asgi_server, ana
+):
+    appointment, token = open_meeting(ana)
+    context = signed_in(media_browser, ana)
     try:
         console = context.new_page()
         console.clock.install()
         link = SilentFirstConnection()
         console.route_web_socket(re.compile(r"/ws/uradnik/konzola/$"), link)
-        console.goto(f"{asgi_server.url}{reverse('meetings:console')}")
-        live = console.evaluate(
-            "() => document.getElementById('console-text').content"
-            ".querySelector('[data-key=live]').textContent.trim()"
-        )
-        expect(console.locator("[data-connection]")).to_have_text(live, timeout=STATE)
+        live = open_console(console, asgi_server)
         row = console.locator(f"#appointment-{appointment.public_id}")
         expect(row).to_have_attribute("data-state", "confirmed")
 
@@ -132,19 +144,10 @@ def test_a_row_leaves_the_console_when_its_citizen_moves_it_to_another_day(
 ):
     appointment, _ = open_meeting(ana)
     other, _ = open_meeting(ana, name="Mojca Kos", minutes_from_now=40)
-    context = media_browser.new_context(locale="sl-SI", timezone_id="Europe/Ljubljana")
-    context.set_default_timeout(10_000)
-    context.add_cookies(
-        [{"name": "sessionid", "value": session_key(ana.user), "domain": "127.0.0.1", "path": "/"}]
-    )
+    context = signed_in(media_browser, ana)
     try:
         console = context.new_page()
-        console.goto(f"{asgi_server.url}{reverse('meetings:console')}")
-        live = console.evaluate(
-            "() => document.getElementById('console-text').content"
-            ".querySelector('[data-key=live]').textContent.trim()"
-        )
-        expect(console.locator("[data-connection]")).to_have_text(live, timeout=STATE)
+        open_console(console, asgi_server)
         row = console.locator(f"#appointment-{appointment.public_id}")
         expect(row).to_have_count(1)
 
