@@ -554,6 +554,12 @@ def can_cancel(appointment: Appointment, now: datetime.datetime) -> bool:
     return appointment.status in states.CANCELLABLE and cancel_deadline(appointment) > now
 
 
+def can_move(appointment: Appointment, now: datetime.datetime) -> bool:
+    """Whether the citizen may still move the appointment online: as long as they may cancel
+    it, while the unit still offers its service."""
+    return can_cancel(appointment, now) and appointment.service.active
+
+
 def past_cutoff(appointment: Appointment, now: datetime.datetime) -> bool:
     """Booked, but too late to change online: the citizen has to call or write to the unit."""
     return appointment.status in states.CANCELLABLE and cancel_deadline(appointment) <= now
@@ -571,7 +577,7 @@ def reschedule(appointment: Appointment, start: datetime.datetime, now: datetime
     """
     if start == appointment.start:
         raise exceptions.SameTime
-    if not can_cancel(appointment, now):
+    if not can_move(appointment, now):
         raise exceptions.NotMovable
     slot = find_slot(appointment.service, start, now)
     if slot is None:
@@ -584,7 +590,7 @@ def reschedule(appointment: Appointment, start: datetime.datetime, now: datetime
             slot,
             now,
             moving=appointment,
-            where=Q(status__in=states.CANCELLABLE, start__gt=now + cutoff),
+            where=Q(status__in=states.CANCELLABLE, start__gt=now + cutoff, service__active=True),
             invite_sequence=F("invite_sequence") + 1,
             moved_at=now,
         )

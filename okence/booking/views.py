@@ -311,6 +311,7 @@ def manage(request, token: str):
             "token": token,
             "error": error,
             "cancellable": booking.can_cancel(appointment, now),
+            "movable": booking.can_move(appointment, now),
             "too_late": booking.past_cutoff(appointment, now),
             "deadline": f"{long_day(deadline)}, {deadline:%H:%M}",
             "moved": bool(request.GET.get("prestavljeno")) and appointment.moved_at is not None,
@@ -330,7 +331,7 @@ def reschedule(request, token: str):
     """
     appointment = _by_manage_token(token)
     now = timezone.now()
-    if not booking.can_cancel(appointment, now):
+    if not booking.can_move(appointment, now):
         return HttpResponseRedirect(reverse("booking:manage", args=[token]), status=303)
     service, zone = appointment.service, appointment.unit.zone
     data = request.POST if request.method == "POST" else request.GET

@@ -351,3 +351,15 @@ def test_the_meeting_link_of_a_cancelled_appointment_says_so(booked, client):
     page = client.get(reverse("meetings:room", args=[booked.meeting_token])).content.decode()
     assert "Ta termin je bil preklican." in page
     assert reverse("booking:calendar", args=["domzale", "splosne-informacije"]) in page
+
+
+def test_a_service_no_longer_offered_can_be_cancelled_but_not_moved(booked, client):
+    booked.service.active = False
+    booked.service.save()
+    page = client.get(manage_url()).content.decode()
+    assert "Prekliči termin" in page and reschedule_url() not in page
+    assert client.get(reschedule_url())["Location"] == manage_url()
+    with pytest.raises(exceptions.NotMovable):
+        move(booked)
+    booked.refresh_from_db()
+    assert booked.start == TUESDAY_0830
