@@ -344,3 +344,40 @@ def test_moving_works_with_javascript_off(page_without_javascript, live_server, 
     before = appointment.start
     appointment.refresh_from_db()
     assert appointment.start != before
+
+
+def test_moving_works_by_keyboard_at_360_px(page, live_server, offer):
+    page.set_viewport_size({"width": 360, "height": 780})
+    appointment, manage, _ = rajkos_appointment(offer)
+
+    def tab_to(check: str, limit: int = 80) -> None:
+        """Tab until ``check`` (JavaScript on ``element``, the focused one) holds; then Enter."""
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"(element => {check})(document.activeElement)"):
+                page.keyboard.press("Enter")
+                return
+        pytest.fail(f"{limit} presses of Tab never reached {check}")
+
+    def fits() -> bool:
+        return page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.goto(f"{live_server.url}/termin/{manage}/")
+    assert fits()
+    tab_to("element.textContent.trim() === 'Prestavi termin'")
+    show_a_month_with_free_days(page)
+    assert fits()
+    # Not today when another day is free (as a_free_day): today's first time may pass meanwhile.
+    days = page.locator("a.day.free")
+    wanted = 1 if days.count() > 1 else 0
+    tab_to(f"element === document.querySelectorAll('a.day.free')[{wanted}]")
+    expect(page.locator("#times a.time").first).to_be_visible()
+    tab_to("element.matches('a.time')")
+    expect(page.get_by_role("button", name="Potrdi novi termin")).to_be_visible()
+    assert fits()
+    tab_to("element.textContent.trim() === 'Potrdi novi termin'")
+    expect(page).to_have_url(re.compile(r"/termin/[^/]+/\?prestavljeno=1$"))
+    assert fits()
+    before = appointment.start
+    appointment.refresh_from_db()
+    assert appointment.start != before
