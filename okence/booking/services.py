@@ -461,6 +461,16 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def link_urls(meeting: str, manage: str) -> dict[str, str]:
+    """The addresses a citizen's e-mail carries for these tokens: the meeting, the check of the
+    camera, microphone and network before it (under the meeting's token), and the manage page."""
+    return {
+        "meeting_url": absolute_url(reverse("meetings:room", args=[meeting])),
+        "check_url": absolute_url(reverse("meetings:check", args=[meeting])),
+        "manage_url": absolute_url(reverse("booking:manage", args=[manage])),
+    }
+
+
 def issue_links(appointment: Appointment, now: datetime.datetime) -> Links:
     """New meeting and manage links for an e-mail after the confirmation (a reminder, a move),
     kept only as hashes: the confirmation's are known in the clear only when it is made. Every
@@ -503,14 +513,11 @@ def _announce(
     cancelled = links is None
     method = "CANCEL" if cancelled else "REQUEST"
     with translation.override(appointment.language):
-        meeting_url = manage_url = None
-        if links:
-            meeting_url = absolute_url(reverse("meetings:room", args=[links.meeting]))
-            manage_url = absolute_url(reverse("booking:manage", args=[links.manage]))
+        urls = link_urls(links.meeting, links.manage) if links else {}
+        meeting_url = urls.get("meeting_url")
         context = {
             "appointment": appointment,
-            "meeting_url": meeting_url,
-            "manage_url": manage_url,
+            **urls,
             "book_again_url": absolute_url(
                 reverse("booking:services", args=[appointment.unit.slug])
             ),
@@ -717,20 +724,19 @@ def _announce_move(appointment: Appointment, previous: Appointment, now) -> None
     rescheduled = previous.start != appointment.start
     links = issue_links(appointment, now)
     with translation.override(appointment.language):
-        meeting_url = absolute_url(reverse("meetings:room", args=[links.meeting]))
+        urls = link_urls(links.meeting, links.manage)
         context = {
             "appointment": appointment,
             "when": time_range(appointment.start, appointment.end, zone),
             "previous_when": time_range(previous.start, previous.end, zone) if rescheduled else "",
-            "meeting_url": meeting_url,
-            "manage_url": absolute_url(reverse("booking:manage", args=[links.manage])),
+            **urls,
         }
         outbox.queue(
             to=[appointment.email],
             template="booking/emails/moved",
             context=context,
             now=now,
-            attachments=[_invite(appointment, "REQUEST", meeting_url, now)],
+            attachments=[_invite(appointment, "REQUEST", urls["meeting_url"], now)],
             reference=confirmation_reference(appointment),
             reply_to=appointment.unit.email,
         )

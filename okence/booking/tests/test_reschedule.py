@@ -183,6 +183,7 @@ def test_the_citizen_and_the_official_get_the_updated_invite_same_uid_next_seque
     assert booking.by_meeting_token(meeting).pk == booked.pk
     assert booking.by_manage_token(manage).pk == booked.pk
     assert f"/sestanek/{meeting}/" in invite.replace("\r\n ", "")
+    assert f"/sestanek/{meeting}/preizkus/" in citizen.body  # the camera check, before the day
 
     [official] = delivered_to(ana.user.email)
     invite = invite_of(official)
