@@ -3,10 +3,10 @@
 One rule for every page, by its URL name, so that a new page is covered before anyone thinks of it:
 
 - Every page is private: ``Cache-Control: no-store`` (Django's never-cache headers), so that a
-  page that carries a token in its address or personal data (a hold, the manage page, a meeting,
-  a folder and its downloads, a survey, the console, statistics and their export, the admin) is
-  never kept by a browser, its back-forward cache or a proxy. Only the pages in ``PUBLIC_PAGES``,
-  the same for everyone, keep their own caching.
+  page that carries a token in its address or personal data (a hold, the manage page and the
+  page that moves the appointment, a meeting, a folder and its downloads, a survey, the console,
+  statistics and their export, the admin) is never kept by a browser, its back-forward cache or
+  a proxy. Only the pages in ``PUBLIC_PAGES``, the same for everyone, keep their own caching.
 - Only the pages in ``MEDIA_PAGES`` may ask for the camera, the microphone and the screen; every
   other page, and anything any page embeds, may not.
 

@@ -8,7 +8,7 @@ class BookingConfig(AppConfig):
 
     def ready(self):
         from okence.booking import reminders, services
-        from okence.booking.signals import status_moved
+        from okence.booking.signals import appointment_moved, status_moved
         from okence.outbox.signals import email_delayed
 
         email_delayed.connect(
@@ -16,4 +16,7 @@ class BookingConfig(AppConfig):
         )
         status_moved.connect(
             reminders.withdraw_when_cancelled, dispatch_uid="booking.reminders_withdrawn"
+        )
+        appointment_moved.connect(
+            reminders.withdraw_when_moved, dispatch_uid="booking.reminders_withdrawn_when_moved"
         )

@@ -72,5 +72,13 @@ class NotCancellable(BookingError):
     message = _("This appointment can no longer be cancelled.")
 
 
+class NotMovable(BookingError):
+    message = _("This appointment can no longer be moved online.")
+
+
+class SameTime(BookingError):
+    message = _("Your appointment is already at this time. Please choose another one.")
+
+
 class NotMarkable(BookingError):
     message = _("Only a booked appointment that has started can be marked as a no-show.")

@@ -57,6 +57,9 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(_("created"))
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # When the citizen last moved it to another time (``services.reschedule``): the same row,
+    # so its links and its calendar UID stay, and its old links show the new time.
+    moved_at = models.DateTimeField(_("moved"), null=True, blank=True)
 
     class Meta:
         ordering = ["start"]

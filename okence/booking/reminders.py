@@ -26,12 +26,11 @@ from django.db.models import F
 from django.utils import translation
 
 from okence.booking.formatting import time_range
-from okence.booking.models import Appointment, ReminderLinks
-from okence.booking.services import link_urls
+from okence.booking.models import Appointment
+from okence.booking.services import issue_links, link_urls
 from okence.booking.states import Status
 from okence.offices.models import Service
 from okence.outbox import services as outbox
-from okence.tokens import hash_token, new_token
 
 logger = logging.getLogger(__name__)
 
@@ -117,13 +116,7 @@ def _claim_and_queue(appointment: Appointment, reminder: Reminder, now: datetime
 
 
 def _queue(appointment: Appointment, reminder: Reminder, now: datetime.datetime) -> None:
-    meeting, manage = new_token(), new_token()
-    ReminderLinks.objects.create(
-        appointment=appointment,
-        meeting_token_hash=hash_token(meeting),
-        manage_token_hash=hash_token(manage),
-        created_at=now,
-    )
+    links = issue_links(appointment, now)
     with translation.override(appointment.language):
         outbox.queue(
             to=[appointment.email],
@@ -131,7 +124,7 @@ def _queue(appointment: Appointment, reminder: Reminder, now: datetime.datetime)
             context={
                 "appointment": appointment,
                 "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
-                **link_urls(meeting, manage),
+                **link_urls(links.meeting, links.manage),
             },
             now=now,
             not_after=appointment.start,
@@ -153,3 +146,9 @@ def withdraw_when_cancelled(
     """Connected in apps.py to ``status_moved``."""
     if to == Status.CANCELLED:
         withdraw(appointment_id, now)
+
+
+def withdraw_when_moved(sender, *, appointment_id: int, now: datetime.datetime, **kwargs) -> None:
+    """Connected in apps.py to ``appointment_moved``, inside the move's transaction: a reminder
+    worker that claims the new time's reminder after the commit cannot have it withdrawn."""
+    withdraw(appointment_id, now)

@@ -4,6 +4,7 @@ Every state change is a conditional UPDATE on the state it expects (or an INSERT
 database's no-overlap constraint), so two requests can never both win.
 """
 
+import copy
 import datetime
 import logging
 from dataclasses import dataclass
@@ -19,8 +20,8 @@ from django.utils.translation import gettext as _
 from okence import ratelimits
 from okence.booking import availability, exceptions, invites, states
 from okence.booking.formatting import time_range
-from okence.booking.models import Appointment, VerificationCode
-from okence.booking.signals import appointment_changed
+from okence.booking.models import Appointment, ReminderLinks, VerificationCode
+from okence.booking.signals import appointment_changed, appointment_moved
 from okence.booking.states import Status
 from okence.offices import services as offices
 from okence.offices.models import MAX_SERVICE_MINUTES, Service
@@ -169,12 +170,24 @@ def hold(
 
 
 def claim(
-    service: Service, slot: availability.Slot, now: datetime.datetime, **fields
+    service: Service,
+    slot: availability.Slot,
+    now: datetime.datetime,
+    *,
+    moving: Appointment | None = None,
+    where: Q | None = None,
+    **fields,
 ) -> Appointment:
-    """Take a free time for a new appointment with ``fields``: the least loaded of the officials
-    free then, or the next one when another request took that official a moment ago.
+    """Take a free time for a new appointment with ``fields``, or for ``moving``, a booked
+    appointment that moves there if it still matches ``where`` (rescheduling; ``fields`` are
+    written with the move): the least loaded of the officials free then, or the next one when
+    another request took that official a moment ago.
 
-    The database's no-overlap constraint decides who wins; raises SlotTaken when all are taken.
+    A move is one UPDATE of the appointment's official and times, so the new time is claimed
+    before the old one is given up, in the same statement: the citizen never holds both times,
+    nor neither. The database's no-overlap constraint decides who wins; raises SlotTaken when
+    all are taken (a moving appointment keeps its old time), NotMovable when ``moving`` no
+    longer matches ``where``.
     """
     day = states.day_bounds(service.unit, slot.start.astimezone(service.unit.zone).date())
     for official_id in _least_loaded_first(slot.official_ids, day, now):
@@ -192,14 +205,22 @@ def claim(
                     to=Status.EXPIRED,
                     from_=[Status.HELD],
                 )
-                return Appointment.objects.create(
-                    unit_id=service.unit_id,
-                    service=service,
-                    official_id=official_id,
-                    start=slot.start,
-                    end=slot.end,
-                    **fields,
-                )
+                if moving is None:
+                    return Appointment.objects.create(
+                        unit_id=service.unit_id,
+                        service=service,
+                        official_id=official_id,
+                        start=slot.start,
+                        end=slot.end,
+                        **fields,
+                    )
+                rows = Appointment.objects.filter(pk=moving.pk, service=service)
+                if not rows.filter(where or Q()).update(
+                    official_id=official_id, start=slot.start, end=slot.end, **fields
+                ):
+                    raise exceptions.NotMovable
+                moving.refresh_from_db()
+                return moving
         except IntegrityError:
             continue  # someone took this official's time a moment ago; try the next one
     raise exceptions.SlotTaken
@@ -450,6 +471,35 @@ def link_urls(meeting: str, manage: str) -> dict[str, str]:
     }
 
 
+def issue_links(appointment: Appointment, now: datetime.datetime) -> Links:
+    """New meeting and manage links for an e-mail after the confirmation (a reminder, a move),
+    kept only as hashes: the confirmation's are known in the clear only when it is made. Every
+    earlier link stays valid."""
+    links = Links(meeting=new_token(), manage=new_token())
+    ReminderLinks.objects.create(
+        appointment=appointment,
+        meeting_token_hash=hash_token(links.meeting),
+        manage_token_hash=hash_token(links.manage),
+        created_at=now,
+    )
+    return links
+
+
+def _invite(
+    appointment: Appointment, method: str, meeting_url: str | None, now: datetime.datetime
+) -> dict:
+    """The appointment's calendar invite as an outbox attachment, in the active language."""
+    ics = invites.invite(
+        appointment,
+        method=method,
+        summary=f"{appointment.service.name} – {appointment.unit.name}",
+        description=_("Virtual counter: %(service)s") % {"service": appointment.service.name},
+        meeting_url=meeting_url,
+        now=now,
+    )
+    return invites.attachment(ics, method)
+
+
 def _announce(
     appointment: Appointment,
     links: Links | None,
@@ -474,16 +524,7 @@ def _announce(
             "reason": reason,
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
         }
-        summary = f"{appointment.service.name} – {appointment.unit.name}"
-        ics = invites.invite(
-            appointment,
-            method=method,
-            summary=summary,
-            description=_("Virtual counter: %(service)s") % {"service": appointment.service.name},
-            meeting_url=meeting_url,
-            now=now,
-        )
-        attachment = invites.attachment(ics, method)
+        attachment = _invite(appointment, method, meeting_url, now)
         outbox.queue(
             to=[appointment.email],
             template="booking/emails/cancelled" if cancelled else "booking/emails/confirmed",
@@ -510,12 +551,60 @@ def _announce(
 
 
 def cancel_deadline(appointment: Appointment) -> datetime.datetime:
-    """The last moment the citizen may cancel: the service's cut-off before the start."""
+    """The last moment the citizen may cancel or move the appointment online: the service's
+    cut-off before the start."""
     return appointment.start - datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
 
 
 def can_cancel(appointment: Appointment, now: datetime.datetime) -> bool:
+    """Whether the citizen may still cancel, or move, the appointment online."""
     return appointment.status in states.CANCELLABLE and cancel_deadline(appointment) > now
+
+
+def can_move(appointment: Appointment, now: datetime.datetime) -> bool:
+    """Whether the citizen may still move the appointment online: as long as they may cancel
+    it, while the unit still offers its service."""
+    return can_cancel(appointment, now) and appointment.service.active
+
+
+def past_cutoff(appointment: Appointment, now: datetime.datetime) -> bool:
+    """Booked, but too late to change online: the citizen has to call or write to the unit."""
+    return appointment.status in states.CANCELLABLE and cancel_deadline(appointment) <= now
+
+
+def reschedule(appointment: Appointment, start: datetime.datetime, now: datetime.datetime) -> None:
+    """The citizen moves a booked appointment to another free time of the same service, until
+    the service's cut-off (the manage link proves the address, so no new code is asked for).
+
+    The appointment stays one row: the same links, the same calendar UID, its old meeting link
+    shows the new time. ``claim`` takes the new time before the old one is given up (one
+    UPDATE); the reminders of the old time are withdrawn in the same transaction
+    (``appointment_moved``), and everyone gets the updated invite (SEQUENCE + 1). Raises
+    SlotTaken (the old time is kept), NotMovable past the cut-off, SameTime for its own time.
+    """
+    if start == appointment.start:
+        raise exceptions.SameTime
+    if not can_move(appointment, now):
+        raise exceptions.NotMovable
+    slot = find_slot(appointment.service, start, now)
+    if slot is None:
+        raise exceptions.SlotTaken
+    cutoff = datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
+    previous = copy.copy(appointment)
+    with transaction.atomic():
+        claim(
+            appointment.service,
+            slot,
+            now,
+            moving=appointment,
+            where=Q(status__in=states.CANCELLABLE, start__gt=now + cutoff, service__active=True),
+            invite_sequence=F("invite_sequence") + 1,
+            moved_at=now,
+        )
+        appointment_moved.send(Appointment, appointment_id=appointment.pk, now=now)
+        _announce_move(appointment, previous, now)
+    transaction.on_commit(lambda: appointment_changed.send(Appointment, appointment=appointment))
+    logger.info("appointment_rescheduled", extra={"appointment": appointment.pk})
 
 
 def cancel(appointment: Appointment, now: datetime.datetime) -> None:
@@ -610,11 +699,11 @@ def release_lapsed_holds(now: datetime.datetime) -> int:
 def reassign(appointment: Appointment, official, now: datetime.datetime) -> None:
     """Move a booked appointment to another official at the same time. The database's no-overlap
     constraint refuses it (IntegrityError) if that official's time was taken meanwhile."""
-    previous = appointment.official
+    previous = copy.copy(appointment)
     with transaction.atomic():
         moved = Appointment.objects.filter(
             pk=appointment.pk,
-            official=previous,
+            official=previous.official_id,
             status__in=states.CANCELLABLE,
             start__gt=now,
         ).update(official=official, invite_sequence=F("invite_sequence") + 1)
@@ -626,45 +715,56 @@ def reassign(appointment: Appointment, official, now: datetime.datetime) -> None
     logger.info("appointment_reassigned", extra={"appointment": appointment.pk})
 
 
-def _announce_move(appointment: Appointment, previous, now: datetime.datetime) -> None:
-    """An updated invite (same UID, next SEQUENCE) to the citizen; a word to both officials."""
+def _announce_move(appointment: Appointment, previous: Appointment, now) -> None:
+    """The updated invite (same UID, next SEQUENCE) to the citizen, with new links; to the
+    official too, or, when the official changed, a CANCEL to the previous one and a REQUEST to
+    the new one. ``previous`` is the appointment as it was before the move (another official,
+    another time, or both)."""
+    zone = appointment.unit.zone
+    rescheduled = previous.start != appointment.start
+    links = issue_links(appointment, now)
     with translation.override(appointment.language):
+        urls = link_urls(links.meeting, links.manage)
         context = {
             "appointment": appointment,
-            "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+            "when": time_range(appointment.start, appointment.end, zone),
+            "previous_when": time_range(previous.start, previous.end, zone) if rescheduled else "",
+            **urls,
         }
-        ics = invites.invite(
-            appointment,
-            method="REQUEST",
-            summary=f"{appointment.service.name} – {appointment.unit.name}",
-            description=_("Virtual counter: %(service)s") % {"service": appointment.service.name},
-            meeting_url=None,
-            now=now,
-        )
         outbox.queue(
             to=[appointment.email],
             template="booking/emails/moved",
             context=context,
             now=now,
-            attachments=[invites.attachment(ics, "REQUEST")],
+            attachments=[_invite(appointment, "REQUEST", urls["meeting_url"], now)],
             reference=confirmation_reference(appointment),
             reply_to=appointment.unit.email,
         )
+    # The CANCEL to the previous official is of the time they had, in the new SEQUENCE.
+    previous.invite_sequence = appointment.invite_sequence
+    told = [(appointment, "booking/emails/official-booked", "REQUEST")]
+    if previous.official_id != appointment.official_id:
+        told.insert(0, (previous, "booking/emails/official-cancelled", "CANCEL"))
     with translation.override(settings.LANGUAGE_CODE):
-        context["when"] = time_range(appointment.start, appointment.end, appointment.unit.zone)
-        for official, template in (
-            (previous, "booking/emails/official-cancelled"),
-            (appointment.official, "booking/emails/official-booked"),
-        ):
-            if official.user.email:
-                outbox.queue(
-                    to=[official.user.email],
-                    template=template,
-                    context=context | {"moved": True},
-                    now=now,
-                    reference=f"appointment:{appointment.pk}:official:{official.pk}",
-                    reply_to=appointment.unit.email,
-                )
+        if rescheduled:
+            context["previous_when"] = time_range(previous.start, previous.end, zone)
+        for version, template, method in told:
+            official = version.official
+            if not official.user.email:
+                continue
+            room_url = absolute_url(reverse("meetings:official_room", args=[version.public_id]))
+            outbox.queue(
+                to=[official.user.email],
+                template=template,
+                context=context
+                | {"moved": True, "when": time_range(version.start, version.end, zone)},
+                now=now,
+                attachments=[
+                    _invite(version, method, room_url if method == "REQUEST" else None, now)
+                ],
+                reference=f"appointment:{appointment.pk}:official:{official.pk}",
+                reply_to=appointment.unit.email,
+            )
 
 
 def withdraw_holds(appointments: list[Appointment], now: datetime.datetime) -> None:

@@ -20,7 +20,7 @@ from okence import clientaddress
 from okence.booking import exceptions, states
 from okence.booking import services as booking
 from okence.booking.availability import bookable_window
-from okence.booking.formatting import time_range
+from okence.booking.formatting import long_day, time_range
 from okence.booking.forms import CodeForm, ContactForm
 from okence.booking.models import Status
 from okence.offices.models import Service, Unit
@@ -76,15 +76,31 @@ def _month_after(month: datetime.date, step: int) -> datetime.date:
 def calendar(request, unit: str, service: str):
     """A month of days with free times; the chosen day's free times under it."""
     service = _service(unit, service)
-    now = timezone.now()
+    return render(
+        request,
+        "booking/calendar.html",
+        {"service": service, "unit": service.unit}
+        | _month(service, timezone.now(), request.GET.get("month"), request.GET.get("date")),
+    )
+
+
+def _month(service: Service, now, month: str | None, day: str | None, *, leave_out=None) -> dict:
+    """The calendar's month (``month``, from the current month on) and the chosen ``day``'s free
+    times; ``leave_out``: a start not to offer (the appointment's own)."""
     zone = service.unit.zone
     today = now.astimezone(zone).date()
     _, last_day = bookable_window(booking.rules_for(service), now)
-    month = _parse_month(request.GET.get("month"), today)
+    month = _parse_month(month, today)
     month = min(max(month, today.replace(day=1)), last_day.replace(day=1))
     month_end = _month_after(month, 1) - datetime.timedelta(days=1)
     slots = booking.free_slots(service, max(month, today), min(month_end, last_day), now)
-    selected = _parse_day(request.GET.get("date"))
+    if leave_out is not None:
+        slots = {
+            day: kept
+            for day, times in slots.items()
+            if (kept := [slot for slot in times if slot.start != leave_out])
+        }
+    selected = _parse_day(day)
     if selected not in slots:
         selected = None
     weeks = [
@@ -101,21 +117,15 @@ def calendar(request, unit: str, service: str):
     ]
     previous_month = _month_after(month, -1)
     next_month = _month_after(month, 1)
-    return render(
-        request,
-        "booking/calendar.html",
-        {
-            "service": service,
-            "unit": service.unit,
-            "month": month,
-            "weeks": weeks,
-            "previous_month": previous_month if previous_month >= today.replace(day=1) else None,
-            "next_month": next_month if next_month <= last_day else None,
-            "selected": selected,
-            "times": _times(service, slots.get(selected, [])),
-            "any_free": bool(slots),
-        },
-    )
+    return {
+        "month": month,
+        "weeks": weeks,
+        "previous_month": previous_month if previous_month >= today.replace(day=1) else None,
+        "next_month": next_month if next_month <= last_day else None,
+        "selected": selected,
+        "times": _times(service, slots.get(selected, [])),
+        "any_free": bool(slots),
+    }
 
 
 def _times(service: Service, slots) -> list[dict]:
@@ -269,12 +279,18 @@ def done(request, token: str):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def manage(request, token: str):
-    """The manage link from the confirmation e-mail: see the appointment, cancel it."""
+def _by_manage_token(token: str):
     appointment = booking.by_manage_token(token)
     if appointment is None:
         raise Http404
+    return appointment
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request, token: str):
+    """The manage link from the confirmation e-mail: see the appointment, move or cancel it;
+    past the cut-off, how to reach the unit instead."""
+    appointment = _by_manage_token(token)
     now = timezone.now()
     error = None
     if request.method == "POST":
@@ -285,14 +301,84 @@ def manage(request, token: str):
                 error = refusal
         if error is None:  # see the result by GET, so that reloading it sends nothing again
             return HttpResponseRedirect(reverse("booking:manage", args=[token]), status=303)
+    zone = appointment.unit.zone
+    deadline = booking.cancel_deadline(appointment).astimezone(zone)
     return render(
         request,
         "booking/manage.html",
         {
             "appointment": appointment,
+            "token": token,
             "error": error,
             "cancellable": booking.can_cancel(appointment, now),
-            "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+            "movable": booking.can_move(appointment, now),
+            "too_late": booking.past_cutoff(appointment, now),
+            "deadline": f"{long_day(deadline)}, {deadline:%H:%M}",
+            "moved": bool(request.GET.get("prestavljeno")) and appointment.moved_at is not None,
+            "when": time_range(appointment.start, appointment.end, zone),
         },
         status=409 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reschedule(request, token: str):
+    """Prestavi termin: the booking calendar of the same service, from the current month; a
+    chosen time (``?start=``) is confirmed with a button, which moves the appointment there.
+
+    Plain links and one form, so it works without JavaScript. Past the cut-off it leads back
+    to the manage page, which says why and how to reach the unit.
+    """
+    appointment = _by_manage_token(token)
+    now = timezone.now()
+    if not booking.can_move(appointment, now):
+        return HttpResponseRedirect(reverse("booking:manage", args=[token]), status=303)
+    service, zone = appointment.service, appointment.unit.zone
+    data = request.POST if request.method == "POST" else request.GET
+    start = _parse_start(data.get("start"))
+    error = None
+    if request.method == "POST":
+        try:
+            if start is None:
+                raise exceptions.SlotTaken
+            booking.reschedule(appointment, start, now)
+        except (exceptions.NotMovable, exceptions.SameTime):
+            # The cut-off passed meanwhile (the manage page says so), or the form was sent
+            # again after the move: either way, nothing to move.
+            return HttpResponseRedirect(reverse("booking:manage", args=[token]), status=303)
+        except exceptions.BookingError as refusal:
+            error = refusal
+        else:  # see the result by GET, so that reloading it moves nothing again
+            url = reverse("booking:manage", args=[token]) + "?" + urlencode({"prestavljeno": 1})
+            return HttpResponseRedirect(url, status=303)
+    chosen = None
+    if start is not None and start != appointment.start:
+        chosen = booking.find_slot(service, start, now)
+        if chosen is None and error is None:
+            error = exceptions.SlotTaken()
+    month = day = None
+    if start is not None and chosen is None:  # show what else is free on the day asked for
+        local = start.astimezone(zone)
+        month, day = f"{local:%Y-%m}", local.date().isoformat()
+    return render(
+        request,
+        "booking/reschedule.html",
+        {
+            "appointment": appointment,
+            "service": service,
+            "unit": appointment.unit,
+            "token": token,
+            "error": error,
+            "when": time_range(appointment.start, appointment.end, zone),
+            "chosen": chosen,
+            "new_when": time_range(chosen.start, chosen.end, zone) if chosen else None,
+        }
+        | _month(
+            service,
+            now,
+            month or request.GET.get("month"),
+            day or request.GET.get("date"),
+            leave_out=appointment.start,
+        ),
+        status=409 if error and request.method == "POST" else 200,
     )

@@ -37,14 +37,14 @@ class UnitForm(forms.ModelForm):
 
     class Meta:
         model = Unit
-        fields = ["name", "slug", "email", "address", "timezone", "languages"]
+        fields = ["name", "slug", "email", "phone", "address", "timezone", "languages"]
 
 
 @admin.register(Unit)
 class UnitAdmin(TranslationAdmin):
     form = UnitForm
     fields = UnitForm.Meta.fields
-    list_display = ["name", "slug", "email", "timezone"]
+    list_display = ["name", "slug", "email", "phone", "timezone"]
     search_fields = [*per_language("name"), "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ServiceInline, ClosureInline]

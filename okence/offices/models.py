@@ -27,6 +27,8 @@ class Unit(models.Model):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), unique=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # Shown to citizens who can no longer change an appointment online.
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     timezone = models.CharField(_("time zone"), max_length=50, default="Europe/Ljubljana")
     languages = models.JSONField(

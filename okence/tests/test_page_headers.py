@@ -32,6 +32,7 @@ PRIVATE = {
     "booking:verify": ("citizen", f"/rezervacija/{HOLD}/"),
     "booking:done": ("citizen", f"/rezervacija/{DONE}/potrjeno/"),
     "booking:manage": ("citizen", f"/termin/{MANAGE}/"),
+    "booking:reschedule": ("citizen", f"/termin/{MANAGE}/prestavi/"),
     "meetings:room": ("citizen", "/sestanek/{meeting}/"),
     "meetings:check": ("citizen", "/sestanek/{meeting}/preizkus/"),
     "meetings:console": ("official", "/uradnik/"),

@@ -19,7 +19,9 @@ from playwright.sync_api import expect
 from okence.booking.formatting import long_day
 from okence.booking.models import Appointment, Status
 from okence.booking.tests.conftest import assert_accessible
-from okence.conftest import make_official
+from okence.conftest import LJUBLJANA, make_appointment, make_official
+from okence.offices.models import Official
+from okence.tokens import hash_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,6 +34,7 @@ CITIZEN = {
     "Opombe": "Opomba za uradnico.",
 }
 VERIFY_TITLE = "Potrdite svoj e-poštni naslov"
+MANAGE = "manage-token-of-rajko"
 CODE_IN_SUBJECT = re.compile(r"\b(\d{6})\b")
 
 
@@ -313,3 +316,113 @@ def test_back_in_the_dialog_keeps_what_was_typed(page, live_server, offer, real_
     released = Appointment.objects.get(status=Status.EXPIRED)
     assert released.phone == "041 123 456" and released.pk != appointment.pk
     assert re.fullmatch(r"\d{6}", first_code)
+
+
+def rajkos_appointment(offer, days_ahead: int = 3):
+    """Rajko's booked appointment with Ana, days ahead at 10:00; its manage and meeting token."""
+    day = datetime.datetime.now(LJUBLJANA).date() + datetime.timedelta(days=days_ahead)
+    start = datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=LJUBLJANA)
+    appointment, meeting = make_appointment(
+        Official.objects.get(user__username="ana"),
+        start=start,
+        manage_token_hash=hash_token(MANAGE),
+    )
+    return appointment, MANAGE, meeting
+
+
+def test_a_citizen_moves_the_appointment_by_clicking_the_visible_labels(page, live_server, offer):
+    appointment, manage, meeting = rajkos_appointment(offer)
+    page.goto(f"{live_server.url}/termin/{manage}/")
+    expect(page.get_by_role("heading", level=1, name="Vaš termin")).to_be_visible()
+    assert_accessible(page, "the manage page with the move link")
+
+    page.get_by_role("link", name="Prestavi termin").click()
+    expect(page.get_by_role("heading", level=1, name="Prestavi termin")).to_be_visible()
+    show_a_month_with_free_days(page)
+    assert_accessible(page, "the move calendar")
+
+    a_free_day(page).click()
+    expect(page.locator("#times a.time").first).to_be_visible()
+    assert_accessible(page, "the move calendar with a day chosen")
+    page.locator("#times a.time").first.click()
+    expect(page.get_by_role("button", name="Potrdi novi termin")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Novi termin")
+    assert_accessible(page, "the new time to confirm")
+
+    page.get_by_role("button", name="Potrdi novi termin").click()
+    expect(page).to_have_url(re.compile(r"/termin/[^/]+/\?prestavljeno=1$"))
+    expect(page.get_by_role("status").first).to_contain_text("Vaš termin je prestavljen")
+    assert_accessible(page, "the manage page after the move")
+    before = appointment.start
+    appointment.refresh_from_db()
+    assert appointment.start != before and appointment.invite_sequence == 1
+
+    page.goto(f"{live_server.url}/sestanek/{meeting}/")
+    expect(page.get_by_role("main")).to_contain_text("Termin je bil prestavljen na nov čas")
+    assert_accessible(page, "the old meeting link of a moved appointment")
+
+
+def test_past_the_cut_off_the_manage_page_shows_how_to_reach_the_unit(page, live_server, offer):
+    offer.cancel_cutoff_minutes = 7 * 24 * 60
+    offer.save()
+    offer.unit.phone = "01 724 20 00"
+    offer.unit.save()
+    _, manage, _ = rajkos_appointment(offer)
+    page.goto(f"{live_server.url}/termin/{manage}/")
+    heading = page.get_by_role("heading", name="Termina ni več mogoče spremeniti po spletu")
+    expect(heading).to_be_visible()
+    expect(page.get_by_role("link", name="01 724 20 00")).to_have_attribute("href", "tel:017242000")
+    expect(page.get_by_role("link", name="Prestavi termin")).to_have_count(0)
+    assert_accessible(page, "the manage page past the cut-off")
+
+
+def test_moving_works_with_javascript_off(page_without_javascript, live_server, offer):
+    page = page_without_javascript
+    appointment, manage, _ = rajkos_appointment(offer)
+    page.goto(f"{live_server.url}/termin/{manage}/")
+    page.get_by_role("link", name="Prestavi termin").click()
+    show_a_month_with_free_days(page)
+    a_free_day(page).click()
+    page.locator("#times a.time").first.click()
+    page.get_by_role("button", name="Potrdi novi termin").click()
+    expect(page).to_have_url(re.compile(r"/termin/[^/]+/\?prestavljeno=1$"))
+    before = appointment.start
+    appointment.refresh_from_db()
+    assert appointment.start != before
+
+
+def test_moving_works_by_keyboard_at_360_px(page, live_server, offer):
+    page.set_viewport_size({"width": 360, "height": 780})
+    appointment, manage, _ = rajkos_appointment(offer)
+
+    def tab_to(check: str, limit: int = 80) -> None:
+        """Tab until ``check`` (JavaScript on ``element``, the focused one) holds; then Enter."""
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"(element => {check})(document.activeElement)"):
+                page.keyboard.press("Enter")
+                return
+        pytest.fail(f"{limit} presses of Tab never reached {check}")
+
+    def fits() -> bool:
+        return page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    page.goto(f"{live_server.url}/termin/{manage}/")
+    assert fits()
+    tab_to("element.textContent.trim() === 'Prestavi termin'")
+    show_a_month_with_free_days(page)
+    assert fits()
+    # Not today when another day is free (as a_free_day): today's first time may pass meanwhile.
+    days = page.locator("a.day.free")
+    wanted = 1 if days.count() > 1 else 0
+    tab_to(f"element === document.querySelectorAll('a.day.free')[{wanted}]")
+    expect(page.locator("#times a.time").first).to_be_visible()
+    tab_to("element.matches('a.time')")
+    expect(page.get_by_role("button", name="Potrdi novi termin")).to_be_visible()
+    assert fits()
+    tab_to("element.textContent.trim() === 'Potrdi novi termin'")
+    expect(page).to_have_url(re.compile(r"/termin/[^/]+/\?prestavljeno=1$"))
+    assert fits()
+    before = appointment.start
+    appointment.refresh_from_db()
+    assert appointment.start != before

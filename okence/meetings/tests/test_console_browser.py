@@ -8,15 +8,19 @@ connection, keeping it open; the page's clock is Playwright's, so the heartbeat'
 once.
 """
 
+import datetime
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from okence.booking import services as booking
 from okence.booking.tests.conftest import assert_accessible
-from okence.conftest import session_key
+from okence.conftest import LJUBLJANA, session_key
 from okence.meetings.tests.conftest import open_socket, receive
 from okence.meetings.tests.test_call_browser import STATE, open_meeting
 
@@ -67,33 +71,45 @@ def until(page, condition, what: str) -> None:
     pytest.fail(f"timed out waiting for {what}")
 
 
-def test_a_console_whose_connection_goes_silent_reconnects_and_shows_who_knocked(
-    media_browser, asgi_server, ana
-):
-    appointment, token = open_meeting(ana)
-    context = media_browser.new_context(locale="sl-SI", timezone_id="Europe/Ljubljana")
+def signed_in(browser, official):
+    """A browser context (Slovenian, Ljubljana) signed in as ``official``."""
+    context = browser.new_context(locale="sl-SI", timezone_id="Europe/Ljubljana")
     context.set_default_timeout(10_000)
     context.add_cookies(
         [
             {
                 "name": "sessionid",
-                "value": session_key(ana.user),
+                "value": session_key(official.user),
                 "domain": "127.0.0.1",
                 "path": "/",
             }
         ]
     )
+    return context
+
+
+def open_console(console, server) -> str:
+    """Open the console on the page and wait until it is live; the words it shows then."""
+    console.goto(f"{server.url}{reverse('meetings:console')}")
+    live = console.evaluate(
+        "() => document.getElementById('console-text').content"
+        ".querySelector('[data-key=live]').textContent.trim()"
+    )
+    expect(console.locator("[data-connection]")).to_have_text(live, timeout=STATE)
+    return live
+
+
+def test_a_console_whose_connection_goes_silent_reconnects_and_shows_who_knocked(
+    media_browser, asgi_server, ana
+):
+    appointment, token = open_meeting(ana)
+    context = signed_in(media_browser, ana)
     try:
         console = context.new_page()
         console.clock.install()
         link = SilentFirstConnection()
         console.route_web_socket(re.compile(r"/ws/uradnik/konzola/$"), link)
-        console.goto(f"{asgi_server.url}{reverse('meetings:console')}")
-        live = console.evaluate(
-            "() => document.getElementById('console-text').content"
-            ".querySelector('[data-key=live]').textContent.trim()"
-        )
-        expect(console.locator("[data-connection]")).to_have_text(live, timeout=STATE)
+        live = open_console(console, asgi_server)
         row = console.locator(f"#appointment-{appointment.public_id}")
         expect(row).to_have_attribute("data-state", "confirmed")
 
@@ -119,5 +135,32 @@ def test_a_console_whose_connection_goes_silent_reconnects_and_shows_who_knocked
             expect(console.locator("[data-connection]")).to_have_text(live)
             assert len(link.connections) == 2
             assert_accessible(console, "the console after reconnecting")
+    finally:
+        context.close()
+
+
+def test_a_row_leaves_the_console_when_its_citizen_moves_it_to_another_day(
+    media_browser, asgi_server, ana
+):
+    appointment, _ = open_meeting(ana)
+    other, _ = open_meeting(ana, name="Mojca Kos", minutes_from_now=40)
+    context = signed_in(media_browser, ana)
+    try:
+        console = context.new_page()
+        open_console(console, asgi_server)
+        row = console.locator(f"#appointment-{appointment.public_id}")
+        expect(row).to_have_count(1)
+
+        now = timezone.now()
+        first = now.astimezone(LJUBLJANA).date() + datetime.timedelta(days=1)
+        slots = booking.free_slots(appointment.service, first, first + datetime.timedelta(30), now)
+        # As the citizen's request would, in a thread of its own: this one runs Playwright's loop.
+        with ThreadPoolExecutor(1) as request:
+            request.submit(
+                booking.reschedule, appointment, slots[min(slots)][0].start, now
+            ).result()
+
+        expect(row).to_have_count(0, timeout=STATE)
+        expect(console.locator(f"#appointment-{other.public_id}")).to_have_count(1)
     finally:
         context.close()

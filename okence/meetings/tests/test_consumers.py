@@ -19,6 +19,7 @@ from django.db import connections
 from django.utils import timezone
 
 from okence.asgi import application
+from okence.booking import services as booking
 from okence.booking.models import Appointment, Status
 from okence.conftest import make_appointment, session_cookie
 from okence.meetings import chat
@@ -817,6 +818,28 @@ async def test_the_console_turns_away_by_id(sockets, booked, ana):
     await send(console, {"type": "turn_away", "id": str(appointment.public_id)})
     await expect(citizen, type="state", state="turned_away")
     assert (await expect(console, type="appointment"))["appointment"]["state"] == "confirmed"
+
+
+def _move_to_the_first_free_time(appointment) -> str:
+    """Move the appointment as its citizen would (booking.reschedule); its new start."""
+    now = timezone.now()
+    today = now.date()
+    slots = booking.free_slots(appointment.service, today, today + datetime.timedelta(days=30), now)
+    start = next(slot.start for day in sorted(slots) for slot in slots[day])
+    booking.reschedule(appointment, start, now)
+    return start.isoformat()
+
+
+async def test_the_console_sees_a_citizen_move_the_appointment(sockets, booked, ana, marko):
+    appointment, _ = booked
+    mine = await sockets.console(ana.user)
+    colleague = await sockets.console(marko.user)
+    new_start = await sync_to_async(_move_to_the_first_free_time)(appointment)
+    for console in (mine, colleague):
+        update = (await expect(console, type="appointment"))["appointment"]
+        assert update["id"] == str(appointment.public_id)
+        assert update["start"] == new_start
+        assert update["state"] == "confirmed"
 
 
 async def test_the_console_cannot_act_on_a_foreign_appointment(sockets, booked, janez):

@@ -117,6 +117,13 @@ function belongsHere(summary) {
   );
 }
 
+function movedAway(row, summary) {
+  return (
+    Date.parse(summary.start) !== Date.parse(row.dataset.start) ||
+    String(summary.official) !== row.dataset.official
+  );
+}
+
 function insertInOrder(row) {
   tbody.querySelector("[data-empty]")?.remove();
   const start = Date.parse(row.dataset.start);
@@ -127,7 +134,14 @@ function insertInOrder(row) {
 // One appointment changed: update its row, or fetch the page for a new one (the page knows its
 // service and notes, which the socket's summary leaves out).
 function apply(summary) {
-  const row = rowOf(summary.id);
+  let row = rowOf(summary.id);
+  if (row && movedAway(row, summary)) {
+    // Moved to another time or official: its row goes, and comes back from the page in its new
+    // place if it still belongs here.
+    row.remove();
+    row = null;
+    updateBadge();
+  }
   if (!row) {
     if (belongsHere(summary)) scheduleRefresh();
     return;

@@ -42,6 +42,7 @@ UNITS = [
             "hu": "Domžalei Közigazgatási Egység",
         },
         "email": "ue.domzale@example.si",
+        "phone": "01 724 20 00",
         "address": "Ljubljanska cesta 69, 1230 Domžale",
         "officials": [
             ("ana.novak", "Ana", "Novak"),
@@ -58,6 +59,7 @@ UNITS = [
             "hu": "Ljutomeri Közigazgatási Egység",
         },
         "email": "ue.ljutomer@example.si",
+        "phone": "02 584 90 00",
         "address": "Vrazova ulica 1, 9240 Ljutomer",
         "officials": [
             ("janez.horvat", "Janez", "Horvat"),
@@ -253,6 +255,7 @@ class Command(BaseCommand):
                 defaults={
                     **per_language("name", unit_data["name"]),
                     "email": unit_data["email"],
+                    "phone": unit_data["phone"],
                     "address": unit_data["address"],
                     "timezone": "Europe/Ljubljana",
                 },
