@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from okence.booking.models import Appointment, Status
@@ -151,16 +151,18 @@ _LISTED_FIELDS = (
 
 
 def by_day(
-    listed: list[Listed], span: Span, render: Callable[[Listed], SafeString]
-) -> list[tuple[datetime.date, list[tuple[Listed, SafeString]]]]:
-    """The span's days, each with its appointments and their table rows (``render``'s, see
-    ``agenda_rows``); a day without any too."""
-    days: dict[datetime.date, list] = {date: [] for date in span.dates}
+    listed: list[Listed], span: Span, render: Callable[[Listed], str]
+) -> list[tuple[datetime.date, list[Listed], SafeString]]:
+    """The span's days (a day without appointments too), each with its appointments and their
+    table rows, rendered by ``render`` (see ``agenda_rows``) and joined: one template variable
+    per day, not one per row."""
+    days: dict[datetime.date, list[Listed]] = {date: [] for date in span.dates}
     for appointment in listed:
-        days[appointment.start.astimezone(span.zone).date()].append(
-            (appointment, render(appointment))
-        )
-    return list(days.items())
+        days[appointment.start.astimezone(span.zone).date()].append(appointment)
+    return [
+        (date, appointments, mark_safe("\n".join(map(render, appointments))))  # noqa: S308
+        for date, appointments in days.items()
+    ]
 
 
 def appointment_of(access: StaffAccess | None, public_id) -> Appointment | None:

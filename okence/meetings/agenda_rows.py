@@ -14,7 +14,6 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from okence.booking.models import Status
@@ -57,8 +56,9 @@ def _lines(text: str) -> str:
 
 def renderer(
     *, zone: ZoneInfo, now: datetime.datetime, whole_unit: bool, csrf_token: str
-) -> Callable[[Listed], SafeString]:
-    """A function that renders one appointment's row of this page."""
+) -> Callable[[Listed], str]:
+    """A function that renders one appointment's row of this page, as HTML whose every value is
+    escaped (the caller marks the joined rows safe)."""
     links = {
         name: [escape(part) for part in reverse(view, args=[_SAMPLE_ID]).split(_SAMPLE_ID)]
         for name, view in ROW_LINKS.items()
@@ -102,7 +102,7 @@ def renderer(
         before, after = links[name]
         return f"{before}{public_id}{after}"
 
-    def row(appointment: Listed) -> SafeString:
+    def row(appointment: Listed) -> str:
         public_id = str(appointment.public_id)
         start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
         start_text = start.strftime("%H:%M")
@@ -114,33 +114,31 @@ def renderer(
             else:
                 action = no_show.format(link("no_show", public_id), who)
         note = appointment.official_note
-        return mark_safe(  # noqa: S308 (every value is escaped above or here)
-            ROW.format(
-                id=public_id,
-                status=escape(appointment.status),
-                start_iso=start.isoformat(),
-                start=start_text,
-                end_iso=end.isoformat(),
-                end=end.strftime("%H:%M"),
-                name=escape(appointment.name),
-                official=official_cell.format(escape(appointment.official)) if whole_unit else "",
-                service=escape(appointment.service),
-                notes=_lines(appointment.notes) if appointment.notes else none,
-                official_note=private.format(_lines(note)) if note else "",
-                state=states.get(appointment.status) or escape(appointment.status),
-                reason=reason.format(_lines(appointment.cancel_reason))
-                if appointment.cancel_reason
-                else "",
-                room_url=link("room", public_id),
-                folder_url=link("folder", public_id),
-                who=who,
-                action=action,
-                l_note_summary=edit_note if note else add_note,
-                note_url=link("note", public_id),
-                csrf=csrf,
-                note_text=escape(note),
-                **labels,
-            )
+        return ROW.format(
+            id=public_id,
+            status=escape(appointment.status),
+            start_iso=start.isoformat(),
+            start=start_text,
+            end_iso=end.isoformat(),
+            end=end.strftime("%H:%M"),
+            name=escape(appointment.name),
+            official=official_cell.format(escape(appointment.official)) if whole_unit else "",
+            service=escape(appointment.service),
+            notes=_lines(appointment.notes) if appointment.notes else none,
+            official_note=private.format(_lines(note)) if note else "",
+            state=states.get(appointment.status) or escape(appointment.status),
+            reason=reason.format(_lines(appointment.cancel_reason))
+            if appointment.cancel_reason
+            else "",
+            room_url=link("room", public_id),
+            folder_url=link("folder", public_id),
+            who=who,
+            action=action,
+            l_note_summary=edit_note if note else add_note,
+            note_url=link("note", public_id),
+            csrf=csrf,
+            note_text=escape(note),
+            **labels,
         )
 
     return row
