@@ -31,6 +31,16 @@ def browser(django_db_setup, django_db_blocker):
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
+def signed_in_phone(browser, live_server, user):
+    """A browser context 360 px wide, in Slovenian, signed in as ``user``."""
+    context = browser.new_context(
+        locale="sl-SI", timezone_id="Europe/Ljubljana", viewport={"width": 360, "height": 740}
+    )
+    context.set_default_timeout(5_000)
+    context.add_cookies([{"name": "sessionid", "value": session_key(user), "url": live_server.url}])
+    return context
+
+
 def fits(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -44,13 +54,7 @@ def test_an_official_cancels_from_the_agenda_and_the_citizen_can_book_again(
         ana, start=start, name="Rajko Lah", email="rajko@example.si", notes="Potrdilo."
     )
     make_appointment(ana, start=start.replace(hour=11), name="Mojca Novak")
-    context = browser.new_context(
-        locale="sl-SI", timezone_id="Europe/Ljubljana", viewport={"width": 360, "height": 740}
-    )
-    context.set_default_timeout(5_000)
-    context.add_cookies(
-        [{"name": "sessionid", "value": session_key(ana.user), "url": live_server.url}]
-    )
+    context = signed_in_phone(browser, live_server, ana.user)
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/uradnik/teden/?teden={start.date().isoformat()}")
@@ -102,13 +106,7 @@ def test_the_printed_day_list_shows_the_appointments_without_navigation_or_butto
     tomorrow = timezone.localtime() + datetime.timedelta(days=1)
     start = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
     appointment, _ = make_appointment(ana, start=start, name="Rajko Lah", notes="Potrdilo.")
-    context = browser.new_context(
-        locale="sl-SI", timezone_id="Europe/Ljubljana", viewport={"width": 360, "height": 740}
-    )
-    context.set_default_timeout(5_000)
-    context.add_cookies(
-        [{"name": "sessionid", "value": session_key(ana.user), "url": live_server.url}]
-    )
+    context = signed_in_phone(browser, live_server, ana.user)
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/uradnik/dnevni-red/?dan={start.date().isoformat()}")

@@ -12,11 +12,11 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from okence.booking.models import Status
-from okence.booking.tests.chromium import CHROMIUM_ARGS
-from okence.booking.tests.conftest import assert_accessible, launched_chromium
+from okence.booking.tests.conftest import assert_accessible
 from okence.booking.tests.test_browser import wait_for_mail
 from okence.conftest import LJUBLJANA, make_appointment
 from okence.offices import services as offices
+from okence.staff.tests.conftest import fits
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
 pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright")
@@ -27,22 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Okence-geslo-2026!"
 
 
-@pytest.fixture(scope="module")
-def browser(django_db_setup, django_db_blocker):
-    with launched_chromium(CHROMIUM_ARGS) as browser:
-        yield browser
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(
-        locale="sl-SI", timezone_id="Europe/Ljubljana", viewport={"width": 360, "height": 740}
-    )
-    context.set_default_timeout(5_000)
-    yield context.new_page()
-    context.close()
-
-
 def sign_in(page, url, user):
     user.set_password(PASSWORD)
     user.save()
@@ -50,10 +34,6 @@ def sign_in(page, url, user):
     page.get_by_label("Uporabniško ime").fill(user.username)
     page.get_by_label("Geslo").fill(PASSWORD)
     page.get_by_role("button", name="Prijava").click()
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def next_working_day(unit) -> datetime.date:
