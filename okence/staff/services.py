@@ -104,17 +104,19 @@ def deactivate(
     is_active on every request), and every booked appointment to come is moved to a colleague
     or cancelled as ``data`` (the form) chose; the citizens are told. Raises NotDecided, with
     nothing changed, unless each appointment has a decision; IntegrityError when a colleague's
-    time was taken meanwhile. Unconfirmed holds of the official are withdrawn."""
+    time was taken meanwhile. Unconfirmed holds of the official are withdrawn. For an account
+    already deactivated (before its appointments were decided here) it decides them."""
     mine, others = appointments_to_hand_over(access, official, now)
     choices = conflicts.chosen(mine, data)
     if choices is None or others:
         raise NotDecided
     actor = access.user
-    User.objects.filter(pk=official.user_id).update(is_active=False)
+    newly = User.objects.filter(pk=official.user_id, is_active=True).update(is_active=False)
     official.user.is_active = False
     conflicts.carry_out(choices, actor, now)
     booking.withdraw_holds(
         list(Appointment.objects.filter(official=official, status=states.Status.HELD, end__gt=now)),
         now,
     )
-    audit.record(actor, Action.STAFF_DEACTIVATED, unit=unit, subject=official.user, now=now)
+    if newly:
+        audit.record(actor, Action.STAFF_DEACTIVATED, unit=unit, subject=official.user, now=now)

@@ -93,7 +93,8 @@ def deactivate(request, unit_id, official_id):
         raise Http404  # nobody locks themselves out; another administrator can
     now = timezone.now()
     error, status = "", 200
-    if request.method == "POST" and official.user.is_active:
+    to_decide, elsewhere = services.appointments_to_hand_over(access, official, now)
+    if request.method == "POST" and (official.user.is_active or to_decide or elsewhere):
         try:
             services.deactivate(access, official, unit, request.POST, now)
         except services.NotDecided:
@@ -104,7 +105,7 @@ def deactivate(request, unit_id, official_id):
         else:
             messages.success(request, _("%(name)s is deactivated.") % {"name": official})
             return redirect("staff:list")
-    to_decide, elsewhere = services.appointments_to_hand_over(access, official, now)
+        to_decide, elsewhere = services.appointments_to_hand_over(access, official, now)
     return render(
         request,
         "staff/deactivate.html",

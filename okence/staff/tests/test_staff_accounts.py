@@ -264,6 +264,25 @@ def test_nothing_changes_without_a_decision_for_every_appointment(
     assert not AuditEvent.objects.exclude(action=Action.SIGNED_IN).exists()
 
 
+def test_an_account_deactivated_earlier_still_gets_its_appointments_decided(
+    client, clock, administrator, marko, unit
+):
+    appointment, _ = make_appointment(marko, start=at(9))
+    User.objects.filter(pk=marko.user_id).update(is_active=False)  # before this page decided
+    client.force_login(administrator.user)
+    url = reverse("staff:deactivate", args=[unit.pk, marko.pk])
+
+    shown = client.get(url)
+    done = client.post(url, {f"choice-{appointment.pk}": f"move-{administrator.pk}"})
+
+    assert "Izvedi izbrano" in shown.content.decode()
+    assert done.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.official == administrator
+    assert AuditEvent.objects.filter(action=Action.MOVED, appointment=appointment).exists()
+    assert not AuditEvent.objects.filter(action=Action.STAFF_DEACTIVATED).exists()
+
+
 def test_a_colleague_taken_meanwhile_is_not_a_choice_any_more(
     client, clock, administrator, marko, unit
 ):
