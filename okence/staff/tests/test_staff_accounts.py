@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from okence.audit.models import Action, AuditEvent
+from okence.booking import conflicts
 from okence.booking import services as booking
 from okence.booking.models import Status
 from okence.conftest import LJUBLJANA, make_appointment, make_official
@@ -299,6 +300,30 @@ def test_a_colleague_taken_meanwhile_is_not_a_choice_any_more(
     assert User.objects.get(pk=marko.user_id).is_active
     appointment.refresh_from_db()
     assert appointment.official == marko
+
+
+def test_a_colleague_taken_at_the_last_moment_changes_nothing(
+    client, clock, administrator, marko, unit, monkeypatch
+):
+    appointment, _ = make_appointment(marko, start=at(9))
+    make_appointment(administrator, start=at(9))
+    # Ana looks free when the choices are read, as if her time were taken a moment later:
+    # the database refuses the move, and the whole deactivation is undone.
+    monkeypatch.setattr(conflicts, "_is_free", lambda official, appointment, now: True)
+    client.force_login(administrator.user)
+
+    response = client.post(
+        reverse("staff:deactivate", args=[unit.pk, marko.pk]),
+        {f"choice-{appointment.pk}": f"move-{administrator.pk}"},
+    )
+
+    assert response.status_code == 409
+    assert "je pravkar nekdo rezerviral" in response.content.decode()
+    assert User.objects.get(pk=marko.user_id).is_active
+    appointment.refresh_from_db()
+    assert appointment.official == marko and appointment.invite_sequence == 0
+    assert not Email.objects.exists()
+    assert not AuditEvent.objects.exclude(action=Action.SIGNED_IN).exists()
 
 
 def test_a_deactivated_colleague_is_never_offered(
