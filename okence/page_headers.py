@@ -30,8 +30,9 @@ PUBLIC_PAGES = frozenset(
 )
 
 # Pages where a participant's browser sends video and sound: the meeting pages (the citizen's
-# waiting room and meeting, the official's meeting).
-MEDIA_PAGES = frozenset({"meetings:room", "meetings:official_room"})
+# waiting room and meeting, the official's meeting), and where the citizen tries the camera and
+# microphone before the day (the check page, which sends nothing anywhere).
+MEDIA_PAGES = frozenset({"meetings:room", "meetings:official_room", "meetings:check"})
 
 MEDIA_FEATURES = ("camera", "microphone", "display-capture")
 MEDIA_ALLOWED = ", ".join(f"{feature}=(self)" for feature in MEDIA_FEATURES)

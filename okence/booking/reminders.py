@@ -23,12 +23,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import translation
 
 from okence.booking.formatting import time_range
 from okence.booking.models import Appointment, ReminderLinks
-from okence.booking.services import absolute_url
+from okence.booking.services import link_urls
 from okence.booking.states import Status
 from okence.offices.models import Service
 from okence.outbox import services as outbox
@@ -132,8 +131,7 @@ def _queue(appointment: Appointment, reminder: Reminder, now: datetime.datetime)
             context={
                 "appointment": appointment,
                 "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
-                "meeting_url": absolute_url(reverse("meetings:room", args=[meeting])),
-                "manage_url": absolute_url(reverse("booking:manage", args=[manage])),
+                **link_urls(meeting, manage),
             },
             now=now,
             not_after=appointment.start,

@@ -440,6 +440,16 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def link_urls(meeting: str, manage: str) -> dict[str, str]:
+    """The addresses a citizen's e-mail carries for these tokens: the meeting, the check of the
+    camera, microphone and network before it (under the meeting's token), and the manage page."""
+    return {
+        "meeting_url": absolute_url(reverse("meetings:room", args=[meeting])),
+        "check_url": absolute_url(reverse("meetings:check", args=[meeting])),
+        "manage_url": absolute_url(reverse("booking:manage", args=[manage])),
+    }
+
+
 def _announce(
     appointment: Appointment,
     links: Links | None,
@@ -453,14 +463,11 @@ def _announce(
     cancelled = links is None
     method = "CANCEL" if cancelled else "REQUEST"
     with translation.override(appointment.language):
-        meeting_url = manage_url = None
-        if links:
-            meeting_url = absolute_url(reverse("meetings:room", args=[links.meeting]))
-            manage_url = absolute_url(reverse("booking:manage", args=[links.manage]))
+        urls = link_urls(links.meeting, links.manage) if links else {}
+        meeting_url = urls.get("meeting_url")
         context = {
             "appointment": appointment,
-            "meeting_url": meeting_url,
-            "manage_url": manage_url,
+            **urls,
             "book_again_url": absolute_url(
                 reverse("booking:services", args=[appointment.unit.slug])
             ),

@@ -75,6 +75,18 @@ def ice_servers(appointment: Appointment, participant: str, now: datetime.dateti
     return turn.ice_servers(f"{appointment.public_id.hex[:12]}-{participant}", expires)
 
 
+# How long the check page's TURN credentials last: long enough to check again a few times, short
+# enough that a copied credential soon stops relaying. The page is no-store; a reload gets new ones.
+CHECK_CREDENTIAL_MINUTES = 30
+
+
+def check_probes(appointment: Appointment, now: datetime.datetime) -> dict:
+    """What the camera, microphone and network check of this meeting's link tries (see
+    ``turn.check_probes``), with TURN credentials of its own ("-check" in coturn's log)."""
+    expires = now + datetime.timedelta(minutes=CHECK_CREDENTIAL_MINUTES)
+    return turn.check_probes(f"{appointment.public_id.hex[:12]}-check", expires)
+
+
 # What a knock from another device during the meeting gets: it waits for the official.
 SECOND_DEVICE = "second_device"
 NO_SECOND_DEVICE = {

@@ -5,6 +5,7 @@ from okence.meetings import agenda_views, views
 app_name = "meetings"
 urlpatterns = [
     path("sestanek/<str:token>/", views.room, name="room"),
+    path("sestanek/<str:token>/preizkus/", views.check, name="check"),
     path("uradnik/", views.console, name="console"),
     path("uradnik/sestanek/<uuid:public_id>/", views.official_room, name="official_room"),
     path("uradnik/dnevni-red/", agenda_views.day, name="agenda_day"),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from okence.booking import services as booking
 from okence.booking import states
 from okence.booking.formatting import time_range
-from okence.meetings import services
+from okence.meetings import services, turn
 from okence.meetings.exceptions import NotAllowed
 from okence.offices.access import official_of
 
@@ -38,6 +38,40 @@ def room(request, token: str):
             "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
             # The survey that the page turns into when the official ends the meeting.
             "survey_url": reverse("surveys:from_meeting", args=[token]),
+        },
+    )
+
+
+def check(request, token: str):
+    """Camera, microphone, speakers and network, tried any time before the meeting.
+
+    Per appointment, under the meeting's own link, because the network check needs TURN
+    credentials: only a holder of a meeting link gets them, for a short while, and only while the
+    meeting is still ahead (after it ended or was cancelled the page says so and checks nothing).
+    """
+    appointment = booking.by_meeting_token(token)
+    if appointment is None:
+        raise Http404
+    now = timezone.now()
+    phase = services.phase(appointment, now)
+    over = phase in (services.Phase.ENDED, services.Phase.CANCELLED)
+    probes = None if over else services.check_probes(appointment, now)
+    transports = sorted(
+        {relay["transport"] for relay in probes["relays"]} if probes else set(),
+        key=turn.TRANSPORTS.index,
+    )
+    return render(
+        request,
+        "meetings/check.html",
+        {
+            "appointment": appointment,
+            "token": token,
+            "phase": phase,
+            "over": over,
+            "when": time_range(appointment.start, appointment.end, appointment.unit.zone),
+            "probes": probes,
+            "transports": transports,
+            "servers": ", ".join(dict.fromkeys(turn.host(url) for url in settings.TURN_URLS)),
         },
     )
 

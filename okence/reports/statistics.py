@@ -3,6 +3,7 @@ times, the survey, the busiest days and hours. Everything is counted from the ap
 their rooms and the survey answers, in the units' local time.
 """
 
+import dataclasses
 import datetime
 import statistics as stats
 from collections import Counter
@@ -47,6 +48,12 @@ class Report:
     by_day: list[tuple[datetime.date, int]] = field(default_factory=list)
     by_weekday: list[int] = field(default_factory=lambda: [0] * 7)
     by_hour: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def ratings_shown(self) -> bool:
+        """Whether enough people answered for their ratings to be shown: fewer could be told apart
+        (an official choosing one day and themselves knows whom they met)."""
+        return self.answers >= MINIMUM_GROUP
 
     @property
     def median_wait_minutes(self) -> float | None:
@@ -154,6 +161,14 @@ def report(filters: Filters) -> Report:
     if result.completed:
         result.response_rate = round(result.answers / result.completed, 3)
     return result
+
+
+def withheld(report: Report) -> Report:
+    """The report as staff pages, charts and exports show it: the ratings of a selection that
+    fewer than ``MINIMUM_GROUP`` answered are left out, whichever filters narrowed it."""
+    if report.ratings_shown:
+        return report
+    return dataclasses.replace(report, average_rating=None, rating_counts={})
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def overview(request):
     scope, form, filters = _filters(request)
     context = {"form": form, "scope": scope}
     if filters is not None:
-        report = statistics.report(filters)
+        report = statistics.withheld(statistics.report(filters))
         query = request.GET.urlencode()
         context |= {
             "report": report,
@@ -78,7 +78,7 @@ def chart(request, name: str):
     _scope, _form, filters = _filters(request)
     if filters is None:
         raise Http404
-    report = statistics.report(filters)
+    report = statistics.withheld(statistics.report(filters))
     render_chart = {
         "over-time": lambda: charts.over_time(report.by_day),
         "ratings": lambda: charts.ratings(report.rating_counts),
@@ -106,7 +106,9 @@ def export(request, kind: str):
     if filters is None:
         raise Http404
     content_type, write = EXPORTS[kind]
-    body = write(exports.tables(statistics.report(filters)), exports.filter_rows(form))
+    body = write(
+        exports.tables(statistics.withheld(statistics.report(filters))), exports.filter_rows(form)
+    )
     # One entry per unit the export covers, so each unit's administrators see it in their log.
     for unit in Unit.objects.filter(pk__in=filters.unit_ids):
         audit.record(request.user, Action.EXPORT_DOWNLOADED, unit=unit, now=timezone.now())

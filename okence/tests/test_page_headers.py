@@ -33,6 +33,7 @@ PRIVATE = {
     "booking:done": ("citizen", f"/rezervacija/{DONE}/potrjeno/"),
     "booking:manage": ("citizen", f"/termin/{MANAGE}/"),
     "meetings:room": ("citizen", "/sestanek/{meeting}/"),
+    "meetings:check": ("citizen", "/sestanek/{meeting}/preizkus/"),
     "meetings:console": ("official", "/uradnik/"),
     "meetings:official_room": ("official", "/uradnik/sestanek/{public_id}/"),
     "meetings:agenda_day": ("official", "/uradnik/dnevni-red/?dan=2026-12-07"),
@@ -96,7 +97,7 @@ PUBLIC = {
     "legal:privacy": "/zasebnost/",
     "legal:feedback_thanks": "/dostopnost/hvala/",
 }
-MEDIA_PAGES = {"meetings:room", "meetings:official_room"}
+MEDIA_PAGES = {"meetings:room", "meetings:official_room", "meetings:check"}
 
 
 @pytest.fixture
@@ -167,6 +168,7 @@ def test_a_private_page_is_never_stored(client, pages, ana, name):
         "booking:done",
         "booking:manage",
         "meetings:room",
+        "meetings:check",
         "meetings:console",
         "meetings:official_room",
         "meetings:agenda_day",

@@ -5,6 +5,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -171,6 +172,30 @@ def test_the_confirmation_carries_what_to_prepare(clock, service, ana):
     assert "Pripravite:" in confirmation.body and "Osebni dokument." in confirmation.body
     html = confirmation.alternatives[0].content
     assert "Osebni dokument." in html
+
+
+def test_the_confirmation_and_each_reminder_link_to_the_check_of_their_meeting(
+    clock, service, ana, client
+):
+    """In the text and the HTML part, with what to prepare; under that message's own token."""
+    held, links = book(service)
+    run_at(clock, START - 20 * HOUR)
+    outbox.deliver_due(timezone.now())
+    messages = [m for m in mail.outbox if m.to == ["rajko.lah@example.si"]]
+    confirmation, reminder = messages[-2:]
+    assert reminder.subject.startswith("Opomnik")
+    assert links_in(confirmation.body)[0] == links.meeting
+    for message in (confirmation, reminder):
+        meeting, _ = links_in(message.body)
+        check = f"/sestanek/{meeting}/preizkus/"
+        line = f"Pred sestankom preizkusite kamero in mikrofon: {settings.SITE_URL}{check}\n"
+        assert line in message.body
+        html = message.alternatives[0].content
+        assert re.search(rf'<a href="[^"]*{re.escape(check)}">Pred sestankom preizkusite', html)
+        assert "Osebni dokument." in message.body and "Osebni dokument." in html
+        page = client.get(check)
+        assert page.status_code == 200 and booking.by_meeting_token(meeting).pk == held.pk
+        assert "Preizkusite kamero in mikrofon" in page.content.decode()
 
 
 def test_the_links_of_every_email_open_the_same_meeting(clock, service, ana, client):

@@ -119,10 +119,23 @@ def close_code(websocket) -> int:
 
 
 class TurnServer:
-    """Debian's coturn on loopback with time-limited credentials (TURN REST API)."""
+    """Debian's coturn on loopback with time-limited credentials (TURN REST API): TURN over UDP
+    and TCP on ``port``, and with ``tls`` over TLS on ``tls_port`` too (a self-signed
+    certificate: only a browser told to ignore certificate errors accepts it)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, *, tls: bool = False):
         self.port = free_port()
+        self.tls_port = free_port() if tls else None
+        tls_options = ["--no-tls"]
+        if tls:
+            from okence.server.tests.arrangement import self_signed_certificate
+
+            certificate, key = self_signed_certificate(folder)
+            tls_options = [
+                f"--tls-listening-port={self.tls_port}",
+                f"--cert={certificate}",
+                f"--pkey={key}",
+            ]
         self.secret = secrets.token_hex(16)
         self.url = f"turn:127.0.0.1:{self.port}?transport=udp"
         relay_low = 49152 + secrets.randbelow(10000)
@@ -136,7 +149,7 @@ class TurnServer:
             "--use-auth-secret",
             f"--static-auth-secret={self.secret}",
             "--realm=okence.test",
-            "--no-tls",
+            *tls_options,
             "--no-dtls",
             "--no-cli",
             "--allow-loopback-peers",  # loopback tests only, never in production

@@ -439,8 +439,9 @@ def test_a_unit_administrator_sees_only_their_unit(client, unit_admin):
     }
     assert shown(response)["median_wait"] == "4,0 min"
     assert shown(response)["median_meeting"] == "20,0 min"
-    assert shown(response)["average_rating"] == "3,67 / 5"
+    assert shown(response)["average_rating"] == "–"  # three answered: too few to show
     html = response.content.decode()
+    assert 'data-withheld="ratings"' in html and "data-rating=" not in html
     assert 'class="comments"' in html
     assert not any(comment in html for comment in COMMENTS)  # November has 3 answers, not 5
     assert "Ljutomer" not in html and "Ljutomerski komentar." not in html
@@ -479,11 +480,44 @@ def test_an_organisation_administrator_sees_every_unit_but_no_comments(
     assert unit_choices(everything) == {"Upravna enota Domžale", "Upravna enota Ljutomer"}
     assert shown(everything)["booked"] == "10" and shown(everything)["answers"] == "4"
     assert shown(ljutomer)["booked"] == "4" and shown(ljutomer)["answers"] == "1"
-    assert shown(ljutomer)["completed"] == "2" and shown(ljutomer)["average_rating"] == "3,00 / 5"
+    assert shown(ljutomer)["completed"] == "2" and shown(ljutomer)["average_rating"] == "–"
     for response in (everything, ljutomer):
         html = response.content.decode()
         assert not any(comment in html for comment in COMMENTS)
         assert 'class="comments"' not in html
+
+
+def test_ratings_are_shown_only_where_five_answered_whatever_the_filters(client, unit_admin, world):
+    add_more(world, NOVEMBER_AT_DOMZALE)  # with the table's: six answers at Domžale
+    client.force_login(unit_admin)
+    five = {"first_day": "2026-11-01"}
+    # One official and one day: a single answer, whose author the official can tell.
+    one = {"first_day": "2026-11-10", "last_day": "2026-11-10"}
+
+    whole = page(client, **five)
+    narrowed = page(client, **one)
+
+    assert shown(whole)["answers"] == "6" and shown(whole)["average_rating"] == "3,17 / 5"
+    assert 'data-rating="4"' in whole.content.decode()
+    assert shown(narrowed)["answers"] == "1" and shown(narrowed)["average_rating"] == "–"
+    html = narrowed.content.decode()
+    assert 'data-withheld="ratings"' in html and "data-rating=" not in html
+    chart = reverse("reports:chart", args=["ratings"])
+    bar = b'class="rect reactive'
+    assert bar in client.get(chart, PERIOD | five).content
+    assert bar not in client.get(chart, PERIOD | one).content
+    for kind, table in (("csv", "Ocene"), ("xlsx", None)):
+        response = export(client, kind, **one)
+        assert response.status_code == 200
+        if kind == "csv":
+            values = {(t, c): v for t, c, v in csv_rows(response, ";")[1:]}
+            assert values[("Anketa", "Odgovori")] == "1"
+            assert values[("Anketa", "Povprečna ocena")] == ""
+            assert not any(t == table for t, _ in values)
+        else:
+            workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+            cells = [c for row in workbook["Ocene"].iter_rows(values_only=True) for c in row]
+            assert 4 not in cells and 1 not in cells[2:], cells
 
 
 def test_an_organisation_administrator_reads_the_comments_of_units_they_administer(
@@ -607,7 +641,7 @@ def test_no_filters_narrow_the_messages_below_five_answers(client, unit_admin, w
 # The page's charts and tables.
 
 
-def test_the_page_has_alt_texts_tables_and_working_charts(client, unit_admin):
+def test_the_page_has_alt_texts_tables_and_working_charts(client, unit_admin, every_rating_shown):
     client.force_login(unit_admin)
     html = page(client).content.decode()
 
@@ -655,6 +689,12 @@ def test_an_unknown_chart_is_not_found(client, unit_admin):
 # Exports.
 
 
+@pytest.fixture
+def every_rating_shown(monkeypatch):
+    """For tests of the exports' format: ratings of fewer than five are withheld, tested above."""
+    monkeypatch.setattr(statistics, "MINIMUM_GROUP", 1)
+
+
 def export(client, kind: str, language: str = "sl", **query):
     with translation.override(language):
         url = reverse(f"reports:{kind}")
@@ -666,7 +706,9 @@ def csv_rows(response, delimiter: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=delimiter))
 
 
-def test_the_slovenian_csv_opens_as_columns_in_a_slovenian_excel(client, unit_admin):
+def test_the_slovenian_csv_opens_as_columns_in_a_slovenian_excel(
+    client, unit_admin, every_rating_shown
+):
     client.force_login(unit_admin)
 
     response = export(client, "csv")
@@ -699,7 +741,9 @@ def test_the_slovenian_csv_opens_as_columns_in_a_slovenian_excel(client, unit_ad
     assert "Ana" not in text and "Marko" not in text
 
 
-def test_the_english_csv_has_commas_and_decimal_points(client, unit_admin, world):
+def test_the_english_csv_has_commas_and_decimal_points(
+    client, unit_admin, every_rating_shown, world
+):
     client.force_login(unit_admin)
 
     response = export(client, "csv", "en", official=world["officials"]["ana"].pk)
@@ -716,7 +760,9 @@ def test_the_english_csv_has_commas_and_decimal_points(client, unit_admin, world
     assert unfiltered[("Survey", "Average rating")] == "3.67"  # a decimal point
 
 
-def test_the_xlsx_has_a_sheet_per_table_with_the_filters_on_top(client, unit_admin, world):
+def test_the_xlsx_has_a_sheet_per_table_with_the_filters_on_top(
+    client, unit_admin, world, every_rating_shown
+):
     client.force_login(unit_admin)
 
     response = export(client, "xlsx", service=world["services"]["info"].pk)
@@ -765,7 +811,7 @@ def test_the_xlsx_has_a_sheet_per_table_with_the_filters_on_top(client, unit_adm
     assert days[8] == (datetime.datetime(2026, 11, 30), 1) and len(days) == 8 + 12
 
 
-def test_the_english_xlsx_has_english_headings(client, unit_admin):
+def test_the_english_xlsx_has_english_headings(client, unit_admin, every_rating_shown):
     client.force_login(unit_admin)
     workbook = openpyxl.load_workbook(io.BytesIO(export(client, "xlsx", "en").content))
     assert workbook.sheetnames[:3] == ["Appointments", "Survey", "Ratings"]

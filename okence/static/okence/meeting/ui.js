@@ -1,7 +1,7 @@
 // What both meeting pages share: how they begin (strings, socket, camera and microphone, call),
 // the views shown per state, the connection notice, and the stage (preview, level meter,
 // toggles, device selects, screen sharing, the quality hint and starting the remote picture
-// after a gesture).
+// after a gesture). The check page (check.js) shares the preview's part: wireDevices.
 
 import { $, fill, readStrings } from "../lib/dom.js";
 import { Socket } from "../lib/socket.js";
@@ -67,33 +67,16 @@ export function watchConnection(socket, strings, inCall) {
   });
 }
 
-export function wireStage({ media, call, strings }) {
-  const mic = $("toggle-mic");
-  const camera = $("toggle-camera");
-  const share = $("share-screen");
+// What every page with a preview has (both meeting pages and the check page): the microphone
+// level, the choice of camera and microphone, why a device is missing and "Try again".
+export function wireDevices({ media, strings }) {
   const cameraSelect = $("camera-select");
   const micSelect = $("mic-select");
-  const quality = $("quality");
-  const play = $("play-remote");
   const meter = new LevelMeter($("mic-meter"), strings.micOff);
 
-  mic.addEventListener("click", () => media.setMic(!(media.micOn && media.audio)));
-  camera.addEventListener("click", () => media.setCamera(!(media.cameraOn && media.camera)));
-  if (media.canShareScreen) {
-    share.addEventListener("click", () => {
-      if (media.screen) media.stopSharing();
-      else media.shareScreen().catch(() => {}); // cancelled in the browser's picker
-    });
-  } else {
-    share.remove(); // phones cannot share their screen
-  }
   cameraSelect.addEventListener("change", () => media.switchDevice("video", cameraSelect.value));
   micSelect.addEventListener("change", () => media.switchDevice("audio", micSelect.value));
   $("media-retry").addEventListener("click", () => media.start(media.prefs()));
-  play.addEventListener("click", () => {
-    play.hidden = true;
-    $("remote-video").play().catch(() => {});
-  });
 
   async function listDevices() {
     const devices = await media.devices();
@@ -105,9 +88,6 @@ export function wireStage({ media, call, strings }) {
 
   media.on("devices", listDevices);
   media.on("change", () => {
-    mic.setAttribute("aria-pressed", String(Boolean(media.micOn && media.audio)));
-    camera.setAttribute("aria-pressed", String(Boolean(media.cameraOn && media.camera)));
-    share.setAttribute("aria-pressed", String(Boolean(media.screen)));
     $("camera-off").hidden = Boolean(media.video);
     for (const help of document.querySelectorAll("[data-help]")) {
       help.hidden = help.dataset.help !== media.error;
@@ -115,6 +95,37 @@ export function wireStage({ media, call, strings }) {
     $("media-retry").hidden = !media.error;
     meter.attach(media.audio);
     listDevices();
+  });
+  return { listDevices };
+}
+
+export function wireStage({ media, call, strings }) {
+  const mic = $("toggle-mic");
+  const camera = $("toggle-camera");
+  const share = $("share-screen");
+  const quality = $("quality");
+  const play = $("play-remote");
+  const { listDevices } = wireDevices({ media, strings });
+
+  mic.addEventListener("click", () => media.setMic(!(media.micOn && media.audio)));
+  camera.addEventListener("click", () => media.setCamera(!(media.cameraOn && media.camera)));
+  if (media.canShareScreen) {
+    share.addEventListener("click", () => {
+      if (media.screen) media.stopSharing();
+      else media.shareScreen().catch(() => {}); // cancelled in the browser's picker
+    });
+  } else {
+    share.remove(); // phones cannot share their screen
+  }
+  play.addEventListener("click", () => {
+    play.hidden = true;
+    $("remote-video").play().catch(() => {});
+  });
+
+  media.on("change", () => {
+    mic.setAttribute("aria-pressed", String(Boolean(media.micOn && media.audio)));
+    camera.setAttribute("aria-pressed", String(Boolean(media.cameraOn && media.camera)));
+    share.setAttribute("aria-pressed", String(Boolean(media.screen)));
   });
 
   call.on("blocked", () => {
