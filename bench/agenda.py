@@ -4,9 +4,15 @@ The office of ``availability.py`` (one unit, 20 officials Mon–Fri 08:00–16:0
 appointments spread over ±90 days around Monday 7 December 2026): the whole request (view,
 queries and template) for the week of 7–13 December is timed with 1,000 appointments, then
 again after growing the table to 10,000, in the same run, for the official's own week
-(``/uradnik/teden/``) and the whole unit's (``?vsi=1``, 20 times the rows): the p95 of the own
-week at 10,000 must stay within the target, and the number of queries per request must not
-change for either (the whole unit's p95 is reported beside it).
+(``/uradnik/teden/``) and the whole unit's (``?vsi=1``, 20 times the rows).
+
+Each request's wall time and this process's CPU time (the view, the template and, on SQLite,
+the queries; not PostgreSQL's own work) are recorded. Judged: the number of queries per
+request the same as with the 1,000 of the baseline, and the p95 of both weeks at 10,000 within
+the target: of the wall time, or of the CPU time when the machine is busier than it has CPUs
+(the 1-minute load average above their number: then the wall time is mostly waiting for a
+CPU, and is reported, not judged). Reported beside it: the fastest request at 10,000 against
+the baseline's fastest (the whole unit's rows grow about eight times; the time should not).
 
     OKENCE_PROFILE=test .venv/bin/python bench/agenda.py                   # SQLite, a temp file
     .venv/bin/python bench/agenda.py --database-url postgres://.../bench_okence_agenda
@@ -49,22 +55,27 @@ def measure(client, view: str, runs: int, warmup: int) -> dict:
     week = WEEKS[view]
     for _ in range(warmup):
         assert client.get(week).status_code == 200
-    timings = []
+    timings, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         client.get(week)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(week)
     timings.sort()
+    cpu.sort()
     return {
         "view": view,
         "appointments": Appointment.objects.count(),
-        "listed": sum(len(day) for _, day in response.context["days"]),
+        "listed": sum(len(day) for _, day, _rows in response.context["days"]),
         "queries": len(captured.captured_queries),
+        "min": timings[0],
         "p50": support.percentile(timings, 0.50),
         "p95": support.percentile(timings, 0.95),
         "max": timings[-1],
+        "cpu_p50": support.percentile(cpu, 0.50),
+        "cpu_p95": support.percentile(cpu, 0.95),
         "load": os.getloadavg()[0],
     }
 
@@ -105,13 +116,14 @@ def run(args) -> list[dict]:
                 availability.pg_drop(args.database_url)
     print(f"\nAgenda of a week, a unit of 20 officials — {label}")
     print(
-        f"{'week':>4} {'appointments':>12} {'listed':>6} {'queries':>7} {'p50 ms':>7} "
-        f"{'p95 ms':>7} {'max ms':>7} {'load':>5}"
+        f"{'week':>4} {'appointments':>12} {'listed':>6} {'queries':>7} {'min ms':>7} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'cpu p50':>7} {'cpu p95':>7} {'load':>5}"
     )
     for r in results:
         print(
             f"{r['view']:>4} {r['appointments']:>12,} {r['listed']:>6} {r['queries']:>7} "
-            f"{r['p50']:>7.1f} {r['p95']:>7.1f} {r['max']:>7.1f} {r['load']:>5.2f}"
+            f"{r['min']:>7.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['max']:>7.1f} "
+            f"{r['cpu_p50']:>7.1f} {r['cpu_p95']:>7.1f} {r['load']:>5.2f}"
         )
     return results
 
@@ -122,11 +134,24 @@ def main(argv=None) -> int:
     constant = (
         own_baseline["queries"] == own["queries"] and unit_baseline["queries"] == unit["queries"]
     )
-    fast = own["p95"] <= args.target_ms
+    busy = max(own["load"], unit["load"]) > (os.cpu_count() or 1)
+    judged = "cpu_p95" if busy else "p95"
+    fast = own[judged] <= args.target_ms and unit[judged] <= args.target_ms
+    print(f"queries constant: {'yes' if constant else 'NO'}")
     print(
-        f"queries constant: {'yes' if constant else 'NO'}; p95 of the own week at "
-        f"{own['appointments']:,}: {own['p95']:.1f} ms (target <= {args.target_ms:g} ms) -> "
-        f"{'met' if fast else 'MISSED'}; the whole unit's week: {unit['p95']:.1f} ms"
+        f"p95 at {own['appointments']:,} (target <= {args.target_ms:g} ms), wall: the own week "
+        f"{own['p95']:.1f} ms, the whole unit's {unit['p95']:.1f} ms; CPU: {own['cpu_p95']:.1f} "
+        f"and {unit['cpu_p95']:.1f} ms -> {'met' if fast else 'MISSED'} (judged: "
+        + (
+            f"CPU, as the load {unit['load']:.1f} exceeds the {os.cpu_count()} CPUs)"
+            if busy
+            else "wall)"
+        )
+    )
+    print(
+        f"the whole unit's week, fastest request: {unit_baseline['min']:.1f} ms with "
+        f"{unit_baseline['listed']} rows, {unit['min']:.1f} ms with {unit['listed']} rows "
+        f"({unit['min'] / unit_baseline['min']:.2f}x)"
     )
     return 0 if fast and constant else 1
 

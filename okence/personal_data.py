@@ -55,15 +55,16 @@ PERSONAL_DATA = (
             "booking.Appointment.phone",
             "booking.Appointment.notes",
             "booking.Appointment.official_note",
+            "booking.Appointment.cancel_reason",
             "meetings.Room.display_name",
             "exchange.FileEvent.file_name",
             "exchange.FileEvent.detail",
         ),
         how_long=_(
-            "A booking's contact details and notes, the official's note about it, the name "
-            "shown in the meeting and the names of exchanged files in the folder's records: "
-            "%(BOOKING_KEEP_PERSONAL_DAYS)s after the meeting's end; of a time held but never "
-            "confirmed, a day."
+            "A booking's contact details and notes, the official's note about it, the reason "
+            "given for cancelling it, the name shown in the meeting and the names of exchanged "
+            "files in the folder's records: %(BOOKING_KEEP_PERSONAL_DAYS)s after the meeting's "
+            "end; of a time held but never confirmed, a day."
         ),
         forgotten_by="okence.booking.tasks.forget_personal_data",
         settings=(("BOOKING_KEEP_PERSONAL_DAYS", DAYS),),

@@ -1,25 +1,41 @@
-"""Booked appointments that a change to a unit's hours, leave or services no longer fits.
+"""Booked appointments that a change to a unit's hours, leave, services or staff strands.
 
 The administrators' pages apply a change inside a transaction, ask ``affected`` what it would
-strand, and either roll it back to show the list or resolve each appointment (move it to another
+strand (or ``of_official`` what a deactivated official leaves behind), and either roll it back
+to show the list or resolve each appointment (``chosen`` then ``carry_out``: move it to another
 free official at the same time, or cancel it with a message) in the same transaction.
 """
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from okence import audit
+from okence.audit.models import Action
 from okence.booking import availability, states
+from okence.booking import services as booking
 from okence.booking.models import Appointment
 from okence.booking.services import occupying
 from okence.booking.states import Status
 from okence.offices import services as offices
 from okence.offices.models import Official, Unit
 
+MESSAGE_MAX = 1000  # the citizen's message when cancelled (Appointment.cancel_reason)
+
 
 @dataclass(frozen=True)
 class Conflict:
     appointment: Appointment
     free_officials: list[Official]  # who could take it at the same time
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the administrator chose for one conflict: a colleague, or (None) to cancel."""
+
+    conflict: Conflict
+    official: Official | None
+    message: str
 
 
 def _schedule(official: Official, day: datetime.date) -> availability.Schedule:
@@ -68,24 +84,86 @@ def stranded_holds(unit: Unit, now: datetime.datetime) -> list[Appointment]:
     ]
 
 
+def _free_colleagues(appointment: Appointment, now: datetime.datetime) -> list[Official]:
+    others = (
+        appointment.unit.officials.exclude(pk=appointment.official_id)
+        .filter(user__is_active=True)
+        .select_related("user")
+        .prefetch_related("hours")
+    )
+    return [
+        official
+        for official in others
+        if works_through(official, appointment) and _is_free(official, appointment, now)
+    ]
+
+
+def _booked_to_come(now: datetime.datetime):
+    return Appointment.objects.filter(status__in=states.CANCELLABLE, start__gt=now).select_related(
+        "official__user", "service", "unit"
+    )
+
+
 def affected(unit: Unit, now: datetime.datetime) -> list[Conflict]:
     """The unit's booked, future appointments whose official no longer works through them."""
-    conflicts = []
-    appointments = Appointment.objects.filter(
-        unit=unit, status__in=states.CANCELLABLE, start__gt=now
-    ).select_related("official__user", "service", "unit")
-    for appointment in appointments:
-        if works_through(appointment.official, appointment):
-            continue
-        others = unit.officials.exclude(pk=appointment.official_id).select_related("user")
-        conflicts.append(
-            Conflict(
-                appointment,
-                [
-                    official
-                    for official in others.prefetch_related("hours")
-                    if works_through(official, appointment) and _is_free(official, appointment, now)
-                ],
-            )
+    return [
+        Conflict(appointment, _free_colleagues(appointment, now))
+        for appointment in _booked_to_come(now).filter(unit=unit)
+        if not works_through(appointment.official, appointment)
+    ]
+
+
+def of_official(official: Official, now: datetime.datetime) -> list[Conflict]:
+    """The official's booked appointments to come, in time order, each with the colleagues free
+    to take it: what their deactivation would strand."""
+    return [
+        Conflict(appointment, _free_colleagues(appointment, now))
+        for appointment in _booked_to_come(now).filter(official=official).order_by("start")
+    ]
+
+
+def options(conflict: Conflict) -> dict[str, Official]:
+    """The form's values for moving the appointment, each with its official."""
+    return {f"move-{official.pk}": official for official in conflict.free_officials}
+
+
+def chosen(conflicts: list[Conflict], data: Mapping[str, str]) -> list[Choice] | None:
+    """The administrator's choice for each conflict from a form's ``choice-<id>`` (``cancel`` or
+    ``move-<official>``) and ``message-<id>``; None unless every one is decided."""
+    choices = []
+    for conflict in conflicts:
+        pk = conflict.appointment.pk
+        choice, free = data.get(f"choice-{pk}", ""), options(conflict)
+        if choice != "cancel" and choice not in free:
+            return None
+        message = data.get(f"message-{pk}", "").strip()[:MESSAGE_MAX]
+        choices.append(Choice(conflict, free.get(choice), message))
+    return choices
+
+
+def form_rows(conflicts: list[Conflict], data: Mapping[str, str]) -> list[tuple]:
+    """For the form (booking/_conflict_choices.html): each conflict with its move options, and
+    what was chosen and typed, kept when the page comes back."""
+    return [
+        (
+            conflict,
+            list(options(conflict).items()),
+            data.get(f"choice-{conflict.appointment.pk}", ""),
+            data.get(f"message-{conflict.appointment.pk}", ""),
         )
-    return conflicts
+        for conflict in conflicts
+    ]
+
+
+def carry_out(choices: list[Choice], actor, now: datetime.datetime) -> None:
+    """Move or cancel each appointment as chosen, telling the citizens (an updated invite of the
+    next SEQUENCE, or a CANCEL with the message), and record it in the audit log. Raises
+    IntegrityError when a chosen official's time was taken meanwhile."""
+    for choice in choices:
+        appointment = choice.conflict.appointment
+        if choice.official is None:
+            booking.cancel_by_office(appointment, choice.message, now)
+            audit.record(actor, Action.CANCELLED, now=now, appointment=appointment)
+        else:
+            booking.reassign(appointment, choice.official, now)
+            audit.record(actor, Action.MOVED, now=now, appointment=appointment)

@@ -41,6 +41,9 @@ class Appointment(models.Model):
     language = models.CharField(_("language"), max_length=5, default="sl")
     # The official's own, after the meeting (a case reference); never shown to the citizen.
     official_note = models.TextField(_("official's note"), max_length=2000, blank=True)
+    # Why the office cancelled (the official's reason, the unit's message); the citizen read it
+    # in the cancellation e-mail, the officials see it in the agenda.
+    cancel_reason = models.TextField(_("reason for cancelling"), max_length=1000, blank=True)
 
     hold_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     hold_expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)

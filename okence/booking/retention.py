@@ -2,9 +2,9 @@
 
 - A hold that was never confirmed: its contact details, notes and codes go a day after it
   lapsed (the row stays, without them, for the statistics' count of unconfirmed holds).
-- A booked appointment: the contact details, notes and the official's note are blanked
-  BOOKING_KEEP_PERSONAL_DAYS after its end (the statistics keep unit, service, official, times
-  and outcome); other apps' data about it goes at the same time (signal
+- A booked appointment: the contact details, notes, the official's note and the reason for
+  cancelling are blanked BOOKING_KEEP_PERSONAL_DAYS after its end (the statistics keep unit,
+  service, official, times and outcome); other apps' data about it goes at the same time (signal
   ``personal_data_forgotten``).
 - A verification code (the address it went to, for the sending limits) is deleted a day after
   it was sent.
@@ -28,6 +28,7 @@ ANONYMOUS = {
     "phone": "",
     "notes": "",
     "official_note": "",
+    "cancel_reason": "",
 }
 
 

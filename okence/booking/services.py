@@ -651,6 +651,7 @@ def _cancel(
             now=now,
             where=Q(start__gt=latest),
             cancelled_at=now,
+            cancel_reason=reason,
             invite_sequence=F("invite_sequence") + 1,
         )
         if not cancelled:

@@ -5,15 +5,19 @@ in the unit's zone and only then compared with the stored UTC times.
 """
 
 import datetime
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
-from django.urls import reverse
+from django.db.models import Q
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from okence.booking.models import Appointment, Status
 from okence.offices.access import StaffAccess
+from okence.offices.models import Official, Service, Unit
+from okence.offices.templatetags.content_language import in_language
 
 # Holds never confirmed are not appointments yet (nor ever, once expired).
 NOT_LISTED = (Status.HELD, Status.EXPIRED)
@@ -26,15 +30,6 @@ STATE_LABELS = {
     Status.NO_SHOW: _("Did not attend"),
     Status.CANCELLED: _("Cancelled"),
 }
-# The pages of one appointment that a row links to.
-ROW_LINKS = {
-    "room_url": "meetings:official_room",
-    "folder_url": "exchange:official_folder",
-    "cancel_url": "meetings:cancel",
-    "no_show_url": "meetings:no_show",
-    "note_url": "meetings:note",
-}
-_SAMPLE_ID = "00000000-0000-0000-0000-000000000000"
 
 
 @dataclass(frozen=True)
@@ -88,8 +83,6 @@ def week(date: datetime.date, zone: ZoneInfo) -> Span:
 
 def zone_of(access: StaffAccess, default: ZoneInfo) -> ZoneInfo:
     """The zone of the official's units (one zone per installation in practice)."""
-    from okence.offices.models import Unit
-
     name = (
         Unit.objects.filter(pk__in=access.served_unit_ids)
         .order_by("pk")
@@ -99,40 +92,79 @@ def zone_of(access: StaffAccess, default: ZoneInfo) -> ZoneInfo:
     return ZoneInfo(name) if name else default
 
 
-def appointments(access: StaffAccess, span: Span, *, whole_unit: bool) -> QuerySet[Appointment]:
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One appointment as the agenda lists it: plain values, as a week of a large unit lists
+    hundreds (building model instances, each with its service, unit, official and user, took as
+    long as the query)."""
+
+    public_id: uuid.UUID
+    status: str
+    start: datetime.datetime
+    end: datetime.datetime
+    name: str
+    notes: str
+    official_note: str
+    cancel_reason: str
+    service: str  # HTML: marked with lang where it falls back to Slovenian
+    official: str
+
+
+def appointments(access: StaffAccess, span: Span, *, whole_unit: bool) -> list[Listed]:
     """The appointments of the span in the official's units (only their own unless
-    ``whole_unit``), in time order, in a single query."""
+    ``whole_unit``), in time order; three queries, however many there are."""
     listed = (
         Appointment.objects.filter(
             unit__in=access.served_unit_ids, start__gte=span.start, start__lt=span.end
         )
         .filter(~Q(status__in=NOT_LISTED))
-        .select_related("service", "unit", "official__user")
         .order_by("start", "pk")
     )
     if not whole_unit:
         listed = listed.filter(official=access.official)
-    return listed
-
-
-def by_day(listed, span: Span) -> list[tuple[datetime.date, list[Appointment]]]:
-    """The span's days, each with its appointments (a day without any too); each appointment
-    carries its state's label and its links (resolved once per page, not once per row: a week
-    of a large unit has hundreds of rows)."""
-    days: dict[datetime.date, list[Appointment]] = {date: [] for date in span.dates}
-    links = {
-        attribute: reverse(name, args=[_SAMPLE_ID]).split(_SAMPLE_ID)
-        for attribute, name in ROW_LINKS.items()
+    rows = list(listed.values_list(*_LISTED_FIELDS, "service_id", "official_id"))
+    # Names through the models (a service's name is in the reader's language, marked with
+    # lang="sl" where it falls back to Slovenian).
+    services = {
+        service.pk: in_language(service, "name")
+        for service in Service.objects.filter(pk__in={row[-2] for row in rows})
     }
-    state_labels = {state: str(label) for state, label in STATE_LABELS.items()}
-    for appointment in listed:
-        appointment.state_label = state_labels.get(
-            appointment.status, appointment.get_status_display()
+    officials = {
+        official.pk: str(official)
+        for official in Official.objects.filter(pk__in={row[-1] for row in rows}).select_related(
+            "user"
         )
-        for attribute, (before, after) in links.items():
-            setattr(appointment, attribute, f"{before}{appointment.public_id}{after}")
+    }
+    return [
+        Listed(*row[:-2], service=services[row[-2]], official=officials[row[-1]]) for row in rows
+    ]
+
+
+_LISTED_FIELDS = (
+    "public_id",
+    "status",
+    "start",
+    "end",
+    "name",
+    "notes",
+    "official_note",
+    "cancel_reason",
+)
+
+
+def by_day(
+    listed: list[Listed], span: Span, render: Callable[[Listed], str]
+) -> list[tuple[datetime.date, list[Listed], SafeString]]:
+    """The span's days (a day without appointments too), each with its appointments and their
+    table rows, rendered by ``render`` (see ``agenda_rows``) and joined: one template variable
+    per day, not one per row."""
+    days: dict[datetime.date, list[Listed]] = {date: [] for date in span.dates}
+    for appointment in listed:
         days[appointment.start.astimezone(span.zone).date()].append(appointment)
-    return list(days.items())
+    return [
+        (date, appointments, mark_safe("\n".join(map(render, appointments))))  # noqa: S308
+        for date, appointments in days.items()
+    ]
 
 
 def appointment_of(access: StaffAccess | None, public_id) -> Appointment | None:

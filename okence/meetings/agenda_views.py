@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from okence.audit.models import Action
 from okence.booking import exceptions
 from okence.booking import services as booking
 from okence.booking.models import Appointment
-from okence.meetings import agenda, calendar_feed
+from okence.meetings import agenda, agenda_rows, calendar_feed
 from okence.offices.access import access_of
 
 
@@ -78,7 +79,13 @@ def _agenda(request, *, weekly: bool):
             "today": today,
             "invalid_date": invalid,
             "whole_unit": whole_unit,
-            "days": agenda.by_day(listed, span),
+            "days": agenda.by_day(
+                listed,
+                span,
+                agenda_rows.renderer(
+                    zone=zone, now=now, whole_unit=whole_unit, csrf_token=get_token(request)
+                ),
+            ),
             "zone": zone,
             "now": now,
         },

@@ -46,7 +46,7 @@ def closed_days(
 def officials_offering(service: Service) -> list[Official]:
     """Officials of the service's unit who offer it, with their weekly hours loaded."""
     return list(
-        service.officials.filter(units=service.unit_id)
+        service.officials.filter(units=service.unit_id, user__is_active=True)
         .select_related("user")
         .prefetch_related("hours")
     )

@@ -41,24 +41,12 @@ class _Unresolved(Exception):
         self.conflicts, self.error = conflicts, error
 
 
-def _resolve(request, unit, conflicts, now) -> None:
+def _resolve(request, conflicts, now) -> None:
     """Carry out the administrator's choice for each stranded appointment, or raise."""
-    choices = []
-    for conflict in conflicts:
-        choice = request.POST.get(f"choice-{conflict.appointment.pk}", "")
-        free = {f"move-{official.pk}": official for official in conflict.free_officials}
-        if choice != "cancel" and choice not in free:
-            raise _Unresolved(conflicts)
-        choices.append((conflict, free.get(choice)))
-    for conflict, official in choices:
-        appointment = conflict.appointment
-        if official is None:
-            message = request.POST.get(f"message-{appointment.pk}", "").strip()[:1000]
-            booking.cancel_by_office(appointment, message, now)
-            audit.record(request.user, Action.CANCELLED, now=now, appointment=appointment)
-        else:
-            booking.reassign(appointment, official, now)
-            audit.record(request.user, Action.MOVED, now=now, appointment=appointment)
+    choices = booking_conflicts.chosen(conflicts, request.POST)
+    if choices is None:
+        raise _Unresolved(conflicts)
+    booking_conflicts.carry_out(choices, request.user, now)
 
 
 def _apply(request, unit, change: Callable[[], None], action: str, done_url: str):
@@ -71,7 +59,7 @@ def _apply(request, unit, change: Callable[[], None], action: str, done_url: str
                 conflicts = booking_conflicts.affected(unit, now)
                 if conflicts and "resolve" not in request.POST:
                     raise _Unresolved(conflicts)
-                _resolve(request, unit, conflicts, now)
+                _resolve(request, conflicts, now)
                 booking.withdraw_holds(booking_conflicts.stranded_holds(unit, now), now)
                 audit.record(request.user, action, now=now, unit=unit)
         except IntegrityError:  # the chosen official's time was taken meanwhile
@@ -94,15 +82,7 @@ def _apply(request, unit, change: Callable[[], None], action: str, done_url: str
             "offices/conflicts.html",
             {
                 "unit": unit,
-                "rows": [  # what was chosen and typed, kept when the page comes back
-                    (
-                        conflict,
-                        [(f"move-{official.pk}", official) for official in conflict.free_officials],
-                        request.POST.get(f"choice-{conflict.appointment.pk}", ""),
-                        request.POST.get(f"message-{conflict.appointment.pk}", ""),
-                    )
-                    for conflict in unresolved.conflicts
-                ],
+                "rows": booking_conflicts.form_rows(unresolved.conflicts, request.POST),
                 "error": unresolved.error,
                 "tried": "resolve" in request.POST,
                 "replay": replay,

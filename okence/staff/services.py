@@ -6,6 +6,7 @@ working once used, and expires after PASSWORD_RESET_TIMEOUT). The same link rese
 """
 
 import datetime
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,8 +19,11 @@ from django.utils.http import urlsafe_base64_encode
 
 from okence import audit
 from okence.audit.models import Action
-from okence.booking import states
+from okence.booking import conflicts, states
+from okence.booking import services as booking
+from okence.booking.conflicts import Conflict
 from okence.booking.models import Appointment
+from okence.offices.access import StaffAccess
 from okence.offices.models import Official, Unit
 from okence.outbox import services as outbox
 
@@ -69,20 +73,50 @@ def send_password_reset(actor, official: Official, unit: Unit, now: datetime.dat
     audit.record(actor, Action.PASSWORD_RESET, unit=unit, subject=official.user, now=now)
 
 
-def future_appointments(official: Official, now: datetime.datetime):
-    """The official's appointments still to come, to be given to a colleague."""
-    return (
-        Appointment.objects.filter(official=official, end__gt=now)
-        .filter(status__in=states.ACTIVE)
-        .select_related("service", "unit")
-        .order_by("start")
-    )
+class NotDecided(Exception):
+    """Not every appointment of the official has a decision (or their list changed meanwhile),
+    or some are in units the administrator does not administer."""
+
+
+def appointments_to_hand_over(
+    access: StaffAccess, official: Official, now: datetime.datetime
+) -> tuple[list[Conflict], list[Appointment]]:
+    """The official's booked appointments to come: those of units ``access`` administers, each
+    with the colleagues free to take it, and those of other units (their administrators decide)."""
+    mine, others = [], []
+    for conflict in conflicts.of_official(official, now):
+        if access.administers(conflict.appointment.unit_id):
+            mine.append(conflict)
+        else:
+            others.append(conflict.appointment)
+    return mine, others
 
 
 @transaction.atomic
-def deactivate(actor, official: Official, unit: Unit, now: datetime.datetime) -> None:
-    """The account can no longer sign in; its sessions end at their next request (Django checks
-    is_active on every request). The appointments stay: they are listed for reassignment."""
-    User.objects.filter(pk=official.user_id).update(is_active=False)
+def deactivate(
+    access: StaffAccess,
+    official: Official,
+    unit: Unit,
+    data: Mapping[str, str],
+    now: datetime.datetime,
+) -> None:
+    """The account can no longer sign in (its sessions end at their next request: Django checks
+    is_active on every request), and every booked appointment to come is moved to a colleague
+    or cancelled as ``data`` (the form) chose; the citizens are told. Raises NotDecided, with
+    nothing changed, unless each appointment has a decision; IntegrityError when a colleague's
+    time was taken meanwhile. Unconfirmed holds of the official are withdrawn. For an account
+    already deactivated (before its appointments were decided here) it decides them."""
+    mine, others = appointments_to_hand_over(access, official, now)
+    choices = conflicts.chosen(mine, data)
+    if choices is None or others:
+        raise NotDecided
+    actor = access.user
+    newly = User.objects.filter(pk=official.user_id, is_active=True).update(is_active=False)
     official.user.is_active = False
-    audit.record(actor, Action.STAFF_DEACTIVATED, unit=unit, subject=official.user, now=now)
+    conflicts.carry_out(choices, actor, now)
+    booking.withdraw_holds(
+        list(Appointment.objects.filter(official=official, status=states.Status.HELD, end__gt=now)),
+        now,
+    )
+    if newly:
+        audit.record(actor, Action.STAFF_DEACTIVATED, unit=unit, subject=official.user, now=now)

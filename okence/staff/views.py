@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -15,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from okence import audit
 from okence.audit.models import Action
+from okence.booking import conflicts as booking_conflicts
 from okence.offices.access import StaffAccess, access_of
 from okence.offices.models import Official
 from okence.staff import second_factor as second_factor_rules
@@ -82,14 +84,28 @@ def reset_password(request, unit_id, official_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def deactivate(request, unit_id, official_id):
+    """Deactivate an official, deciding for each of their appointments to come: move it to a
+    colleague free at the same time, or cancel it with a message to the citizen."""
     access = _administrator(request)
     unit = access.administered_unit(unit_id)
     official = _official_in(unit, official_id)
     if official.user_id == request.user.pk:
         raise Http404  # nobody locks themselves out; another administrator can
     now = timezone.now()
-    if request.method == "POST" and official.user.is_active:
-        services.deactivate(request.user, official, unit, now)
+    error, status = "", 200
+    to_decide, elsewhere = services.appointments_to_hand_over(access, official, now)
+    if request.method == "POST" and (official.user.is_active or to_decide or elsewhere):
+        try:
+            services.deactivate(access, official, unit, request.POST, now)
+        except services.NotDecided:
+            error, status = _("Choose what happens to every appointment."), 400
+        except IntegrityError:  # the chosen colleague's time was taken meanwhile
+            error = _("Someone has just booked the official you chose; choose again.")
+            status = 409
+        else:
+            messages.success(request, _("%(name)s is deactivated.") % {"name": official})
+            return redirect("staff:list")
+        to_decide, elsewhere = services.appointments_to_hand_over(access, official, now)
     return render(
         request,
         "staff/deactivate.html",
@@ -97,8 +113,11 @@ def deactivate(request, unit_id, official_id):
             "staff_access": access,
             "unit": unit,
             "official": official,
-            "appointments": services.future_appointments(official, now),
+            "rows": booking_conflicts.form_rows(to_decide, request.POST),
+            "elsewhere": elsewhere,
+            "error": error,
         },
+        status=status,
     )
 
 

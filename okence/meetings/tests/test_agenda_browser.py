@@ -31,6 +31,16 @@ def browser(django_db_setup, django_db_blocker):
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
+def signed_in_phone(browser, live_server, user):
+    """A browser context 360 px wide, in Slovenian, signed in as ``user``."""
+    context = browser.new_context(
+        locale="sl-SI", timezone_id="Europe/Ljubljana", viewport={"width": 360, "height": 740}
+    )
+    context.set_default_timeout(5_000)
+    context.add_cookies([{"name": "sessionid", "value": session_key(user), "url": live_server.url}])
+    return context
+
+
 def fits(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -44,13 +54,7 @@ def test_an_official_cancels_from_the_agenda_and_the_citizen_can_book_again(
         ana, start=start, name="Rajko Lah", email="rajko@example.si", notes="Potrdilo."
     )
     make_appointment(ana, start=start.replace(hour=11), name="Mojca Novak")
-    context = browser.new_context(
-        locale="sl-SI", timezone_id="Europe/Ljubljana", viewport={"width": 360, "height": 740}
-    )
-    context.set_default_timeout(5_000)
-    context.add_cookies(
-        [{"name": "sessionid", "value": session_key(ana.user), "url": live_server.url}]
-    )
+    context = signed_in_phone(browser, live_server, ana.user)
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/uradnik/teden/?teden={start.date().isoformat()}")
@@ -78,6 +82,7 @@ def test_an_official_cancels_from_the_agenda_and_the_citizen_can_book_again(
 
         expect(page.get_by_role("status").first).to_contain_text("Termin je preklican")
         expect(row).to_contain_text("Preklican")
+        expect(row).to_contain_text("Razlog za preklic: Uradnica je bolna.")
         appointment.refresh_from_db()
         assert appointment.status == Status.CANCELLED
 
@@ -91,5 +96,44 @@ def test_an_official_cancels_from_the_agenda_and_the_citizen_can_book_again(
         page.goto(live_server.url + again.group(1))
         expect(page.get_by_role("heading", level=1)).to_have_text("Izberite storitev")
         assert page.url == f"{live_server.url}/domzale/"
+    finally:
+        context.close()
+
+
+def test_the_printed_day_list_shows_the_appointments_without_navigation_or_buttons(
+    browser, live_server, ana
+):
+    tomorrow = timezone.localtime() + datetime.timedelta(days=1)
+    start = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
+    appointment, _ = make_appointment(ana, start=start, name="Rajko Lah", notes="Potrdilo.")
+    context = signed_in_phone(browser, live_server, ana.user)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/uradnik/dnevni-red/?dan={start.date().isoformat()}")
+        print_button = page.get_by_role("button", name="Natisni")
+        expect(print_button).to_be_visible()  # shown by agenda.js, which prints
+        page.evaluate("() => { window.print = () => { window.printed = true; }; }")
+        print_button.click()
+        assert page.evaluate("() => window.printed === true")
+
+        page.emulate_media(media="print")
+        row = page.locator(f"#appointment-{appointment.public_id}")
+        expect(row).to_be_visible()
+        expect(row).to_contain_text("Rajko Lah")
+        expect(row).to_contain_text("Potrdilo.")
+        expect(page.get_by_role("columnheader", name="Storitev")).to_be_visible()
+        for hidden in (
+            ".site-header",
+            ".agenda-nav",
+            ".agenda-controls",
+            ".row-actions",
+            "th.no-print",
+            ".site-footer",
+        ):
+            expect(page.locator(hidden).first).to_be_hidden()
+        expect(page.get_by_role("button")).to_have_count(0)  # none left to see on paper
+        # A table again on paper, not the narrow screen's cards.
+        assert row.evaluate("tr => getComputedStyle(tr).display") == "table-row"
+        assert_accessible(page, "the printed day list")
     finally:
         context.close()

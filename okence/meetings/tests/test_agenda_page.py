@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from okence.audit.models import Action, AuditEvent
 from okence.booking import retention
+from okence.booking import services as booking
 from okence.booking.models import Status
 from okence.conftest import LJUBLJANA, make_appointment
 from okence.outbox import services as outbox
@@ -31,7 +32,7 @@ def book(official, *args, status=Status.CONFIRMED, name="Rajko Lah", **fields):
 
 
 def listed(response) -> set[str]:
-    return {str(a.public_id) for _, day in response.context["days"] for a in day}
+    return {str(a.public_id) for _, day, _rows in response.context["days"] for a in day}
 
 
 def ids(*appointments) -> set[str]:
@@ -112,7 +113,7 @@ def test_a_week_runs_from_monday_to_sunday_of_the_chosen_date(clock, as_ana, ana
     response = as_ana.get(WEEK, {"teden": "2026-12-10"})
 
     assert listed(response) == ids(monday, sunday)
-    assert [day for day, _ in response.context["days"]][0] == datetime.date(2026, 12, 7)
+    assert [day for day, _, _rows in response.context["days"]][0] == datetime.date(2026, 12, 7)
     assert len(response.context["days"]) == 7
     page = response.content.decode()
     assert "?teden=2026-11-30" in page and "?teden=2026-12-14" in page
@@ -198,6 +199,44 @@ def test_the_citizen_is_told_of_the_cancellation_in_their_language(clock, as_ana
     assert "http://testserver/domzale/" in message.body or "/domzale/" in message.body
     [invite] = message.attachments
     assert "METHOD:CANCEL" in invite.content and "SEQUENCE:1" in invite.content
+
+
+def test_the_reason_is_kept_shown_to_colleagues_and_forgotten_with_the_personal_data(
+    clock, as_ana, ana, marko, client
+):
+    appointment = book(ana, 2026, 12, 8, 8)
+
+    as_ana.post(
+        f"/uradnik/termin/{appointment.public_id}/odpoved/", {"reason": "Uradnica je\nbolna."}
+    )
+
+    appointment.refresh_from_db()
+    assert appointment.cancel_reason == "Uradnica je\nbolna."
+    client.force_login(marko.user)
+    page = client.get(DAY, {"dan": "2026-12-08", "vsi": "1"}).content.decode()
+    assert "Razlog za preklic:</strong> Uradnica je<br>bolna." in page
+    retention.forget_personal_data(timezone.now() + datetime.timedelta(days=365))
+    appointment.refresh_from_db()
+    assert appointment.cancel_reason == ""
+
+
+def test_a_citizens_own_cancellation_has_no_reason(clock, ana):
+    appointment = book(ana, 2026, 12, 8, 8, cancel_reason="")
+
+    booking.cancel(appointment, timezone.now())
+
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CANCELLED and appointment.cancel_reason == ""
+
+
+def test_what_citizens_typed_is_escaped_in_the_agenda(clock, as_ana, ana):
+    book(ana, 2026, 12, 8, 8, name='<b>Rajko</b> "Lah"', notes="<script>x</script>\nNaprej")
+
+    page = as_ana.get(WEEK, {"vsi": "1"}).content.decode()
+
+    assert "<b>Rajko</b>" not in page and "<script>x</script>" not in page
+    assert "&lt;b&gt;Rajko&lt;/b&gt; &quot;Lah&quot;" in page
+    assert "&lt;script&gt;x&lt;/script&gt;<br>Naprej" in page
 
 
 def test_an_appointment_that_has_started_cannot_be_cancelled(clock, as_ana, ana):

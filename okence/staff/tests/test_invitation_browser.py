@@ -8,8 +8,8 @@ import time
 import pytest
 from django.core import mail
 
-from okence.booking.tests.chromium import CHROMIUM_ARGS
-from okence.booking.tests.conftest import assert_accessible, launched_chromium
+from okence.booking.tests.conftest import assert_accessible
+from okence.staff.tests.conftest import fits
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package")
 pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright")
@@ -21,32 +21,11 @@ PASSWORD = "Okence-geslo-2026!"
 LINK = re.compile(r"https?://\S+/racun/nastavi-geslo/\S+/")
 
 
-@pytest.fixture(scope="module")
-def browser(django_db_setup, django_db_blocker):
-    with launched_chromium(CHROMIUM_ARGS) as browser:
-        yield browser
-
-
-@pytest.fixture
-def phone(browser):
-    """A page 360 px wide, in Slovenian."""
-    context = browser.new_context(
-        locale="sl-SI", timezone_id="Europe/Ljubljana", viewport={"width": 360, "height": 740}
-    )
-    context.set_default_timeout(5_000)
-    yield context.new_page()
-    context.close()
-
-
 def sign_in(page, url, username, password):
     page.goto(f"{url}/prijava/")
     page.get_by_label("Uporabniško ime").fill(username)
     page.get_by_label("Geslo").fill(password)
     page.get_by_role("button", name="Prijava").click()
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def wait_for_mail(to: str, timeout: float = 5.0):

@@ -6,11 +6,17 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from okence.audit.models import Action, AuditEvent
-from okence.conftest import make_appointment
+from okence.booking import conflicts
+from okence.booking import services as booking
+from okence.booking.models import Status
+from okence.conftest import LJUBLJANA, make_appointment, make_official
+from okence.outbox import services as outbox
 from okence.outbox.models import Email
 
 User = get_user_model()
@@ -37,6 +43,7 @@ def urls_for(unit_id, official_id):
         ("get", reverse("staff:invite", args=[unit_id])),
         ("post", reverse("staff:reset_password", args=[unit_id, official_id])),
         ("get", reverse("staff:deactivate", args=[unit_id, official_id])),
+        ("post", reverse("staff:deactivate", args=[unit_id, official_id])),
     ]
 
 
@@ -151,19 +158,224 @@ def test_a_password_link_is_sent_and_recorded(client, clock, administrator, mark
     assert AuditEvent.objects.filter(action=Action.PASSWORD_RESET, subject=marko.user).exists()
 
 
-def test_deactivation_lists_the_appointments_to_reassign(client, clock, administrator, marko, unit):
-    appointment, _ = make_appointment(marko)
+def at(hour, minute=0):
+    """Tuesday 8 December 2026 (the clock stands on the Monday before), in Ljubljana."""
+    return datetime.datetime(2026, 12, 8, hour, minute, tzinfo=LJUBLJANA)
+
+
+def test_deactivation_without_appointments_to_come(client, clock, administrator, marko, unit):
     client.force_login(administrator.user)
-    confirm = client.get(reverse("staff:deactivate", args=[unit.pk, marko.pk]))
-    assert confirm.status_code == 200 and User.objects.get(pk=marko.user_id).is_active
-    done = client.post(reverse("staff:deactivate", args=[unit.pk, marko.pk]))
-    assert done.status_code == 200
-    assert list(done.context["appointments"]) == [appointment]
+    url = reverse("staff:deactivate", args=[unit.pk, marko.pk])
+    confirm = client.get(url)
+    assert confirm.status_code == 200 and confirm.context["rows"] == []
+    assert User.objects.get(pk=marko.user_id).is_active
+
+    done = client.post(url)
+
+    assert done.status_code == 302 and done.url == reverse("staff:list")
     assert not User.objects.get(pk=marko.user_id).is_active
     event = AuditEvent.objects.get(action=Action.STAFF_DEACTIVATED)
     assert (event.actor, event.subject, event.unit) == (administrator.user, marko.user, unit)
     refused = Client().post(reverse("login"), {"username": "marko", "password": "x"})
     assert refused.status_code == 200  # the form again: an inactive account cannot sign in
+    assert client.get(url).context["rows"] == []  # the page still answers, with nothing to do
+
+
+def test_deactivation_lists_each_appointment_with_the_colleagues_free_then(
+    client, clock, administrator, marko, unit
+):
+    free, _ = make_appointment(marko, start=at(9))
+    busy, _ = make_appointment(marko, start=at(10))
+    make_appointment(administrator, start=at(10, 15), minutes=30)  # Ana is busy then
+    make_appointment(marko, start=at(9) - datetime.timedelta(days=2))  # past: not listed
+    client.force_login(administrator.user)
+
+    response = client.get(reverse("staff:deactivate", args=[unit.pk, marko.pk]))
+
+    rows = {conflict.appointment: options for conflict, options, _c, _m in response.context["rows"]}
+    assert rows == {free: [(f"move-{administrator.pk}", administrator)], busy: []}
+    page = response.content.decode()
+    assert "Prestavi k: Ana Test, ob istem času" in page
+    assert "Ob tem času ni prost noben drug javni uslužbenec." in page
+
+
+def test_deactivation_moves_and_cancels_as_chosen_and_tells_the_citizens(
+    client, clock, administrator, marko, unit
+):
+    moved, _ = make_appointment(marko, start=at(9), email="moved@example.si", language="sl")
+    cancelled, _ = make_appointment(marko, start=at(10), email="cancelled@example.si")
+    client.force_login(administrator.user)
+
+    response = client.post(
+        reverse("staff:deactivate", args=[unit.pk, marko.pk]),
+        {
+            f"choice-{moved.pk}": f"move-{administrator.pk}",
+            f"choice-{cancelled.pk}": "cancel",
+            f"message-{cancelled.pk}": "Uradnik ne dela več pri nas.",
+            f"message-{moved.pk}": "not sent: this one is moved",
+        },
+    )
+
+    assert response.status_code == 302
+    assert not User.objects.get(pk=marko.user_id).is_active
+    moved.refresh_from_db()
+    cancelled.refresh_from_db()
+    assert (moved.official, moved.status, moved.invite_sequence) == (
+        administrator,
+        Status.CONFIRMED,
+        1,
+    )
+    assert (cancelled.status, cancelled.invite_sequence) == (Status.CANCELLED, 1)
+    assert cancelled.cancel_reason == "Uradnik ne dela več pri nas."
+    actions = set(AuditEvent.objects.values_list("action", "appointment", "actor"))
+    assert {
+        (Action.MOVED, moved.pk, administrator.user_id),
+        (Action.CANCELLED, cancelled.pk, administrator.user_id),
+        (Action.STAFF_DEACTIVATED, None, administrator.user_id),
+    } <= actions
+    outbox.deliver_due(timezone.now())
+    to_citizens = {message.to[0]: message for message in mail.outbox}
+    invite = to_citizens["moved@example.si"].attachments[0].content
+    assert "METHOD:REQUEST" in invite and "SEQUENCE:1" in invite
+    assert f"UID:{moved.public_id}@okence" in invite
+    cancel = to_citizens["cancelled@example.si"]
+    assert "METHOD:CANCEL" in cancel.attachments[0].content
+    assert "SEQUENCE:1" in cancel.attachments[0].content
+    assert "Uradnik ne dela več pri nas." in cancel.body
+
+
+def test_nothing_changes_without_a_decision_for_every_appointment(
+    client, clock, administrator, marko, unit
+):
+    first, _ = make_appointment(marko, start=at(9))
+    second, _ = make_appointment(marko, start=at(10))
+    client.force_login(administrator.user)
+    data = {f"choice-{first.pk}": "cancel", f"message-{first.pk}": "Kept when shown again."}
+
+    response = client.post(reverse("staff:deactivate", args=[unit.pk, marko.pk]), data)
+
+    assert response.status_code == 400
+    assert "Izberite, kaj naj se zgodi z vsakim terminom." in response.content.decode()
+    assert "Kept when shown again." in response.content.decode()
+    assert User.objects.get(pk=marko.user_id).is_active
+    for appointment in (first, second):
+        appointment.refresh_from_db()
+        assert appointment.status == Status.CONFIRMED and appointment.official == marko
+    assert not Email.objects.exists()
+    assert not AuditEvent.objects.exclude(action=Action.SIGNED_IN).exists()
+
+
+def test_an_account_deactivated_earlier_still_gets_its_appointments_decided(
+    client, clock, administrator, marko, unit
+):
+    appointment, _ = make_appointment(marko, start=at(9))
+    User.objects.filter(pk=marko.user_id).update(is_active=False)  # before this page decided
+    client.force_login(administrator.user)
+    url = reverse("staff:deactivate", args=[unit.pk, marko.pk])
+
+    shown = client.get(url)
+    done = client.post(url, {f"choice-{appointment.pk}": f"move-{administrator.pk}"})
+
+    assert "Izvedi izbrano" in shown.content.decode()
+    assert done.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.official == administrator
+    assert AuditEvent.objects.filter(action=Action.MOVED, appointment=appointment).exists()
+    assert not AuditEvent.objects.filter(action=Action.STAFF_DEACTIVATED).exists()
+
+
+def test_a_colleague_taken_meanwhile_is_not_a_choice_any_more(
+    client, clock, administrator, marko, unit
+):
+    appointment, _ = make_appointment(marko, start=at(9))
+    client.force_login(administrator.user)
+    make_appointment(administrator, start=at(9))  # booked after the page was shown
+
+    response = client.post(
+        reverse("staff:deactivate", args=[unit.pk, marko.pk]),
+        {f"choice-{appointment.pk}": f"move-{administrator.pk}"},
+    )
+
+    assert response.status_code == 400
+    assert User.objects.get(pk=marko.user_id).is_active
+    appointment.refresh_from_db()
+    assert appointment.official == marko
+
+
+def test_a_colleague_taken_at_the_last_moment_changes_nothing(
+    client, clock, administrator, marko, unit, monkeypatch
+):
+    appointment, _ = make_appointment(marko, start=at(9))
+    make_appointment(administrator, start=at(9))
+    # Ana looks free when the choices are read, as if her time were taken a moment later:
+    # the database refuses the move, and the whole deactivation is undone.
+    monkeypatch.setattr(conflicts, "_is_free", lambda official, appointment, now: True)
+    client.force_login(administrator.user)
+
+    response = client.post(
+        reverse("staff:deactivate", args=[unit.pk, marko.pk]),
+        {f"choice-{appointment.pk}": f"move-{administrator.pk}"},
+    )
+
+    assert response.status_code == 409
+    assert "je pravkar nekdo rezerviral" in response.content.decode()
+    assert User.objects.get(pk=marko.user_id).is_active
+    appointment.refresh_from_db()
+    assert appointment.official == marko and appointment.invite_sequence == 0
+    assert not Email.objects.exists()
+    assert not AuditEvent.objects.exclude(action=Action.SIGNED_IN).exists()
+
+
+def test_a_deactivated_colleague_is_never_offered(
+    client, clock, administrator, marko, unit, service
+):
+    petra = make_official(unit, service, "petra", "Petra")
+    get_user_model().objects.filter(pk=petra.user_id).update(is_active=False)
+    appointment, _ = make_appointment(marko, start=at(9))
+    client.force_login(administrator.user)
+
+    response = client.get(reverse("staff:deactivate", args=[unit.pk, marko.pk]))
+
+    [(conflict, options, _c, _m)] = response.context["rows"]
+    assert [official for _value, official in options] == [administrator]
+    assert conflict.appointment == appointment
+
+
+def test_appointments_in_another_unit_wait_for_its_administrators(
+    client, clock, administrator, marko, unit, janez
+):
+    elsewhere, _ = make_appointment(janez, start=at(9))
+    janez.units.add(unit)  # Janez serves Domžale too; Ana does not administer Ljutomer
+    client.force_login(administrator.user)
+    url = reverse("staff:deactivate", args=[unit.pk, janez.pk])
+
+    shown = client.get(url)
+    refused = client.post(url, {f"choice-{elsewhere.pk}": "cancel"})
+
+    assert shown.context["elsewhere"] == [elsewhere] and shown.context["rows"] == []
+    assert refused.status_code == 400
+    assert User.objects.get(pk=janez.user_id).is_active
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == Status.CONFIRMED
+
+
+def test_a_deactivated_official_is_no_longer_offered_to_citizens(
+    client, clock, administrator, marko, unit, service
+):
+    held, _ = make_appointment(marko, start=at(11), status=Status.HELD)
+    day = at(9).date()
+
+    def officials_at_nine():
+        slots = booking.free_slots(service, day, day, timezone.now())[day]
+        return next(slot.official_ids for slot in slots if slot.start == at(9))
+
+    assert set(officials_at_nine()) == {administrator.pk, marko.pk}
+    client.force_login(administrator.user)
+    client.post(reverse("staff:deactivate", args=[unit.pk, marko.pk]))
+
+    assert set(officials_at_nine()) == {administrator.pk}
+    held.refresh_from_db()
+    assert held.status == Status.EXPIRED  # its code no longer books the deactivated official
 
 
 def test_an_administrator_cannot_deactivate_themselves(client, administrator, unit):
