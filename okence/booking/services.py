@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from okence import ratelimits
-from okence.booking import availability, exceptions, invites, states
+from okence.booking import availability, exceptions, free_times, invites, states
 from okence.booking.formatting import time_range
 from okence.booking.models import Appointment, VerificationCode
 from okence.booking.signals import appointment_changed
@@ -611,6 +611,8 @@ def reassign(appointment: Appointment, official, now: datetime.datetime) -> None
             status__in=states.CANCELLABLE,
             start__gt=now,
         ).update(official=official, invite_sequence=F("invite_sequence") + 1)
+        if moved:
+            free_times.forget_officials_time([previous.pk, official.pk], [appointment.unit_id])
     if not moved:
         raise exceptions.NotCancellable
     appointment.refresh_from_db()
