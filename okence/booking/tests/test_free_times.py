@@ -52,27 +52,25 @@ def test_a_second_view_is_served_from_the_cache(client, clock, service, ana):
     assert len(second.captured_queries) <= len(first.captured_queries) - 5
 
 
-def test_a_hold_takes_the_time_off_the_calendar_at_once(client, service, shown):
-    booking.hold(
+def hold_0830(service) -> str:
+    """Rajko holds Tuesday 08:30 as the details page does; the hold's token."""
+    return booking.hold(
         service,
         TUESDAY_0830,
         booking.Contact("Rajko Lah", "rajko.lah@example.si", "041 123 456"),
         language="sl",
         client="192.0.2.1",
         now=timezone.now(),
-    )
+    )[1]
+
+
+def test_a_hold_takes_the_time_off_the_calendar_at_once(client, service, shown):
+    hold_0830(service)
     assert "08:30" not in times_on(client, service)
 
 
 def test_a_hold_given_up_frees_the_time_at_once(client, service, shown):
-    _, token = booking.hold(
-        service,
-        TUESDAY_0830,
-        booking.Contact("Rajko Lah", "rajko.lah@example.si", "041 123 456"),
-        language="sl",
-        client="192.0.2.1",
-        now=timezone.now(),
-    )
+    token = hold_0830(service)
     assert "08:30" not in times_on(client, service)
     booking.release(token, timezone.now())  # states.move_all
     assert "08:30" in times_on(client, service)
