@@ -14,7 +14,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from okence import logs
-from okence.env import envbool, envint, envlist, envstr
+from okence.env import envbool, envint, envlist, envstr, smtp_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("OKENCE_VAR_DIR", str(BASE_DIR / "var")))
@@ -241,19 +241,13 @@ WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEVELOPMENT
 # E-mail. Messages are queued in the database and delivered by background jobs with retries.
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Okence <okence@localhost>")
 OUTBOX_DIR = VAR_DIR / "outbox"
-SMTP_URL = envstr("SMTP_URL")  # smtp://user:password@host:port or smtp+tls://...
+SMTP_URL = envstr("SMTP_URL")  # smtp+tls://user:password@host:587, smtp+ssl://...:465 (env.py)
 if SMTP_URL:
-    _smtp = _env.email_url_config(SMTP_URL)
     MAILERS = {
         "default": {
             "BACKEND": "okence.outbox.backends.SmtpBackend",
-            "OPTIONS": {
-                "host": _smtp["EMAIL_HOST"],
-                "port": _smtp["EMAIL_PORT"],
-                "username": _smtp.get("EMAIL_HOST_USER") or None,
-                "password": _smtp.get("EMAIL_HOST_PASSWORD") or None,
-                "use_tls": bool(_smtp.get("EMAIL_USE_TLS")),
-                "use_ssl": bool(_smtp.get("EMAIL_USE_SSL")),
+            "OPTIONS": smtp_options(SMTP_URL, ca_file=envstr("SMTP_CA_FILE"))
+            | {
                 # A server that takes the connection but does not greet us is down: give up soon.
                 "connect_timeout": envint("SMTP_CONNECT_TIMEOUT", 5),
                 # Once it has answered, it may take its time with the message (spam checks).

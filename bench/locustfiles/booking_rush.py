@@ -1,7 +1,8 @@
 """Locust users for bench/booking_rush.py: citizens who browse to a free time and book it.
 
 Not run on its own by ``make bench`` (it lives below bench/, which the Makefile does not glob);
-bench/booking_rush.py starts locust with it and the environment below. Each user walks the whole
+bench/booking_rush.py starts locust with it and the environment below. ``CalendarBrowser`` only
+browses calendars (steps 3 and 4; ``--browse-only``). Each ``Citizen`` walks the whole
 journey as a browser would, with its own cookies, no pause between steps and no pause between
 journeys (a closed loop of ``-u`` clients):
 
@@ -28,7 +29,7 @@ import re
 import time
 from html import unescape
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 import gevent
 from locust import FastHttpUser, constant, events, task
@@ -45,8 +46,38 @@ FREE_TIME = re.compile(r'class="time" href="[^"?]*\?start=([^"]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-class Citizen(FastHttpUser):
+class Browser(FastHttpUser):
+    """What both kinds of user do: fetch pages, say what failed. No task of its own."""
+
+    abstract = True
     wait_time = constant(0)
+
+    def referer(self, url: str) -> dict:
+        """As a browser sends with a form: over HTTPS Django's CSRF check wants the page the
+        form came from, on this site."""
+        return {"Referer": urljoin(self.host, url)}
+
+    def page(self, url: str, name: str) -> str:
+        """The page's HTML; a failure unless it answers 200."""
+        with self.client.get(url, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"answered {response.status_code}")
+                return ""
+            return response.text or ""
+
+    def fail(self, name: str, why: str, started: float | None = None) -> None:
+        events.request.fire(
+            request_type="CHECK",
+            name=name,
+            response_time=(time.perf_counter() - started) * 1000 if started else 0,
+            response_length=0,
+            exception=RuntimeError(why),
+            context={},
+        )
+
+
+class Citizen(Browser):
+    """The whole journey, booking at the end."""
 
     @task
     def book(self):
@@ -84,6 +115,7 @@ class Citizen(FastHttpUser):
                 "replaces": "",
             },
             name="6 hold",
+            headers=self.referer(details_url),
             allow_redirects=False,
             catch_response=True,
         ) as response:
@@ -104,6 +136,7 @@ class Citizen(FastHttpUser):
             verify_url,
             data={"csrfmiddlewaretoken": csrf[1], "code": code, "action": "confirm"},
             name="9 confirm",
+            headers=self.referer(verify_url),
             allow_redirects=False,
             catch_response=True,
         ) as response:
@@ -112,14 +145,6 @@ class Citizen(FastHttpUser):
                 return
             done_url = response.headers["Location"]
         self.page(done_url, "10 booked")
-
-    def page(self, url: str, name: str) -> str:
-        """The page's HTML; a failure unless it answers 200."""
-        with self.client.get(url, name=name, catch_response=True) as response:
-            if response.status_code != 200:
-                response.failure(f"answered {response.status_code}")
-                return ""
-            return response.text or ""
 
     def code_for(self, email: str) -> str | None:
         """The code from the e-mail, waited for (bounded) as a sample of its own."""
@@ -141,12 +166,16 @@ class Citizen(FastHttpUser):
         )
         return path.read_text().strip()
 
-    def fail(self, name: str, why: str, started: float | None = None) -> None:
-        events.request.fire(
-            request_type="CHECK",
-            name=name,
-            response_time=(time.perf_counter() - started) * 1000 if started else 0,
-            response_length=0,
-            exception=RuntimeError(why),
-            context={},
-        )
+
+class CalendarBrowser(Browser):
+    """Only the calendar: a month, then one of its free days (steps 3 and 4), again and again.
+    What the calendar alone can serve, without the booking's writes (``--browse-only``)."""
+
+    @task
+    def browse(self):
+        unit, service = random.choice(PATHS)
+        calendar = f"/{unit}/{service}/"
+        days = FREE_DAY.findall(self.page(calendar, "3 calendar month"))
+        if days:
+            month_value, day = random.choice(days)
+            self.page(f"{calendar}?month={month_value}&date={day}", "4 day")

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from okence import ratelimits
-from okence.booking import availability, exceptions, invites, states
+from okence.booking import availability, exceptions, free_times, invites, states
 from okence.booking.formatting import time_range
 from okence.booking.models import Appointment, ReminderLinks, VerificationCode
 from okence.booking.signals import appointment_changed, appointment_moved
@@ -219,6 +219,10 @@ def claim(
                     official_id=official_id, start=slot.start, end=slot.end, **fields
                 ):
                     raise exceptions.NotMovable
+                # An UPDATE sends no post_save: the calendars forget both officials' times here.
+                free_times.forget_officials_time(
+                    [moving.official_id, official_id], [service.unit_id]
+                )
                 moving.refresh_from_db()
                 return moving
         except IntegrityError:
@@ -708,6 +712,10 @@ def reassign(appointment: Appointment, official, now: datetime.datetime) -> None
             status__in=states.CANCELLABLE,
             start__gt=now,
         ).update(official=official, invite_sequence=F("invite_sequence") + 1)
+        if moved:
+            free_times.forget_officials_time(
+                [previous.official_id, official.pk], [appointment.unit_id]
+            )
     if not moved:
         raise exceptions.NotCancellable
     appointment.refresh_from_db()

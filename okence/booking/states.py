@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from okence.booking import free_times
 from okence.booking.availability import local_datetime
 from okence.booking.signals import status_moved
 
@@ -94,6 +95,7 @@ def move(
         return False
     appointment.status = to
     appointment_id = appointment.pk
+    free_times.forget_officials_time([appointment.official_id], [appointment.unit_id])
     transaction.on_commit(
         lambda: status_moved.send(type(appointment), appointment_id=appointment_id, to=to, now=now)
     )
@@ -106,7 +108,16 @@ def move_all(appointments, *, to: Status, from_: Iterable[Status], **changes) ->
     For sweeps (lapsed holds): no signal, as nobody follows appointments that were never booked.
     """
     sources = _check_allowed(to, from_)
-    return appointments.filter(status__in=sources).update(status=to, **changes)
+    moving = appointments.filter(status__in=sources)
+    # Read before the UPDATE: afterwards the rows no longer match. A row that starts matching
+    # in between was written by someone who forgets the free times themselves.
+    whose = set(moving.values_list("official_id", "unit_id").distinct())
+    moved = moving.update(status=to, **changes)
+    if moved:
+        free_times.forget_officials_time(
+            [official for official, _ in whose], [unit for _, unit in whose]
+        )
+    return moved
 
 
 def day_bounds(unit, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:

@@ -14,10 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from okence import clientaddress
-from okence.booking import exceptions, states
+from okence.booking import exceptions, free_times, states
 from okence.booking import services as booking
 from okence.booking.availability import bookable_window
 from okence.booking.formatting import long_day, time_range
@@ -93,7 +94,9 @@ def _month(service: Service, now, month: str | None, day: str | None, *, leave_o
     month = _parse_month(month, today)
     month = min(max(month, today.replace(day=1)), last_day.replace(day=1))
     month_end = _month_after(month, 1) - datetime.timedelta(days=1)
-    slots = booking.free_slots(service, max(month, today), min(month_end, last_day), now)
+    slots = free_times.month_free_slots(
+        service, max(month, today), min(month_end, last_day), now
+    )
     if leave_out is not None:
         slots = {
             day: kept
@@ -104,15 +107,7 @@ def _month(service: Service, now, month: str | None, day: str | None, *, leave_o
     if selected not in slots:
         selected = None
     weeks = [
-        [
-            {
-                "day": day,
-                "in_month": day.month == month.month,
-                "free": len(slots.get(day, ())),
-                "selected": day == selected,
-            }
-            for day in week
-        ]
+        [_day_cell(day, month, len(slots.get(day, ())), selected) for day in week]
         for week in monthcalendar.Calendar().monthdatescalendar(month.year, month.month)
     ]
     previous_month = _month_after(month, -1)
@@ -126,6 +121,17 @@ def _month(service: Service, now, month: str | None, day: str | None, *, leave_o
         "times": _times(service, slots.get(selected, [])),
         "any_free": bool(slots),
     }
+
+
+def _day_cell(day: datetime.date, month: datetime.date, free: int, selected) -> dict:
+    """One day of the month's table, its link and label made here: in the template, 42 cells
+    of date formats and plural lookups were a third of the page's time."""
+    cell = {"number": day.day, "in_month": day.month == month.month, "selected": day == selected}
+    if free and cell["in_month"]:
+        count = ngettext("%(n)s free time", "%(n)s free times", free) % {"n": free}
+        cell["href"] = f"?month={month:%Y-%m}&date={day.isoformat()}#times"
+        cell["label"] = f"{long_day(day)}: {count}"
+    return cell
 
 
 def _times(service: Service, slots) -> list[dict]:

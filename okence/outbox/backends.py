@@ -1,6 +1,8 @@
 """Mailers: the development outbox folder, and SMTP with a short timeout for a silent server."""
 
 import secrets
+import ssl
+from functools import cached_property
 from pathlib import Path
 
 from django.core.mail.backends.base import BaseEmailBackend
@@ -32,9 +34,18 @@ class SmtpBackend(EmailBackend):
     longer over a message (spam and virus checks), so the transfer gets the longer ``timeout``.
     """
 
-    def __init__(self, *, connect_timeout: float = 5, **kwargs):
+    def __init__(self, *, connect_timeout: float = 5, ca_file: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.connect_timeout = connect_timeout
+        self.ca_file = ca_file
+
+    @cached_property
+    def ssl_context(self) -> ssl.SSLContext:
+        """The server's certificate is checked (chain and host name) for STARTTLS and implicit
+        TLS alike: against ``ca_file`` (SMTP_CA_FILE) when set, else the system's CAs."""
+        if self.ca_file:
+            return ssl.create_default_context(cafile=self.ca_file)
+        return super().ssl_context
 
     def open(self):
         transfer_timeout = self.timeout

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from okence.booking import free_times
 from okence.booking.models import Appointment, Status
 from okence.meetings.models import Room
 from okence.offices.models import Official, Service, Unit, Weekday, WorkingHours
@@ -311,6 +312,8 @@ class Command(BaseCommand):
 
             past_created += self.make_past(unit, services, officials, SEED + unit_index)
 
+        # The hours and appointments above were written in bulk, which sends no signals.
+        free_times.forget_everything()
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
             User.objects.create_superuser(ADMIN_USERNAME, "admin@example.si", ADMIN_PASSWORD)
             admin_note = "created"
