@@ -94,9 +94,7 @@ def _month(service: Service, now, month: str | None, day: str | None, *, leave_o
     month = _parse_month(month, today)
     month = min(max(month, today.replace(day=1)), last_day.replace(day=1))
     month_end = _month_after(month, 1) - datetime.timedelta(days=1)
-    slots = free_times.month_free_slots(
-        service, max(month, today), min(month_end, last_day), now
-    )
+    slots = free_times.month_free_slots(service, max(month, today), min(month_end, last_day), now)
     if leave_out is not None:
         slots = {
             day: kept
