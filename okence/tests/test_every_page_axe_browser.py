@@ -7,10 +7,13 @@ no HTML page of its own. A new URL name in neither fails ``test_every_url_name_i
 new page cannot be left out. The POST-only actions among the exemptions are checked to refuse a
 GET, so that an exemption cannot hide a page.
 
-One test per language builds the data once and visits every page in two browser contexts (a
-citizen's without cookies, a unit administrator's signed in), served by uvicorn as in production
-(the meeting pages need their WebSockets). Every violation on every page is collected before the
-test fails, so one run lists them all.
+One test per language builds the data once and visits every page in three browser contexts (a
+citizen's without cookies, a unit administrator's signed in, and a colleague's who still owes his
+second factor), served by uvicorn as in production (the meeting pages need their WebSockets).
+Pages with more than one state are checked in each listed: the calendar with a day chosen, the
+manage page before and after the cut-off, the meeting's pre-join and waiting room, each form
+sent empty with the server's messages, and the conflicts page of a closure over a booked day.
+Every violation on every page is collected before the test fails, so one run lists them all.
 """
 
 import dataclasses
@@ -49,11 +52,29 @@ class Page:
     address: str
     ready: str | None = None  # a selector visible once the page's scripts have run
     lands: str | None = None  # the path it ends on when that is not the address's
-    click: tuple[str, str] | None = None  # (button, selector of the next state) checked as well
+    then: tuple["Then", ...] = ()  # further states of the page, each checked as well
+
+
+@dataclasses.dataclass(frozen=True)
+class Then:
+    """A button pressed (after filling ``fill``: selector -> value) and the selector that shows
+    the next state; a form is sent without the browser's own checks, so that the page shows the
+    server's messages on its fields. ``lands``: the path it ends on, if not the page's."""
+
+    button: str
+    after: str
+    fill: tuple[tuple[str, str], ...] = ()
+    lands: str | None = None
+
+
+SEND = "main button.primary[type=submit]"  # the form's main button
+ERRORS = "[aria-invalid=true], [role=alert]"
+EMPTY = (Then(SEND, ERRORS),)  # the form sent empty: its messages
+CLOSE = "form[action$='/zaprtje/']"  # the form that closes the unit on some days
 
 
 PAGES: dict[str, list[Page]] = {
-    "login": [Page("citizen", "/prijava/")],
+    "login": [Page("citizen", "/prijava/", then=EMPTY)],
     # Public booking path
     "booking:units": [Page("citizen", "/")],
     "booking:services": [Page("citizen", "/domzale/")],
@@ -61,13 +82,16 @@ PAGES: dict[str, list[Page]] = {
         Page("citizen", "/domzale/splosne-informacije/"),
         Page("citizen", "/domzale/splosne-informacije/?date={day}"),
     ],
-    "booking:details": [Page("citizen", "/domzale/splosne-informacije/podatki/?start={start}")],
-    "booking:verify": [Page("citizen", f"/rezervacija/{HOLD}/")],
+    "booking:details": [
+        Page("citizen", "/domzale/splosne-informacije/podatki/?start={start}", then=EMPTY)
+    ],
+    "booking:verify": [Page("citizen", f"/rezervacija/{HOLD}/", then=EMPTY)],
     "booking:done": [Page("citizen", f"/rezervacija/{DONE}/potrjeno/")],
     "booking:manage": [Page("citizen", f"/termin/{MANAGE}/"), Page("citizen", f"/termin/{LATE}/")],
     "booking:reschedule": [
         Page("citizen", f"/termin/{MANAGE}/prestavi/"),
         Page("citizen", f"/termin/{MANAGE}/prestavi/?date={{day}}"),
+        Page("citizen", f"/termin/{MANAGE}/prestavi/?start={{start}}"),  # to confirm
     ],
     # Meetings, the folder and the survey
     "meetings:room": [
@@ -75,7 +99,7 @@ PAGES: dict[str, list[Page]] = {
             "citizen",
             "/sestanek/{meeting}/",
             ready="#meeting[data-state=prejoin]",
-            click=("#join", "#meeting[data-state=waiting]"),
+            then=(Then("#join", "#meeting[data-state=waiting]"),),
         )
     ],
     "meetings:check": [Page("citizen", "/sestanek/{meeting}/preizkus/", ready="#check:visible")],
@@ -85,7 +109,7 @@ PAGES: dict[str, list[Page]] = {
     "surveys:answer": [Page("citizen", f"/anketa/{SURVEY}/")],
     "surveys:thanks": [Page("citizen", f"/anketa/{SURVEY}/hvala/")],
     # Legal pages
-    "legal:accessibility": [Page("citizen", "/dostopnost/")],
+    "legal:accessibility": [Page("citizen", "/dostopnost/", then=EMPTY)],
     "legal:feedback_thanks": [Page("citizen", "/dostopnost/hvala/")],
     "legal:privacy": [Page("citizen", "/zasebnost/")],
     # Staff: the official's pages
@@ -108,26 +132,46 @@ PAGES: dict[str, list[Page]] = {
     # Staff: the unit administrator's pages
     "offices:unit": [Page("administrator", "/uprava/{unit}/")],
     "offices:services": [Page("administrator", "/uprava/{unit}/storitve/")],
-    "offices:service_new": [Page("administrator", "/uprava/{unit}/storitve/nova/")],
+    "offices:service_new": [Page("administrator", "/uprava/{unit}/storitve/nova/", then=EMPTY)],
     "offices:service": [Page("administrator", "/uprava/{unit}/storitve/{service}/")],
     "offices:hours": [Page("administrator", "/uprava/{unit}/delovni-cas/")],
     "offices:hours_edit": [Page("administrator", "/uprava/{unit}/delovni-cas/{official}/")],
-    "offices:absences": [Page("administrator", "/uprava/{unit}/odsotnosti/")],
+    "offices:absences": [
+        Page(
+            "administrator",
+            "/uprava/{unit}/odsotnosti/",
+            then=(
+                Then(f"{CLOSE} button", ERRORS, lands="/uprava/{unit}/odsotnosti/zaprtje/"),
+                # Closing the day of a booking: the page of the appointments to decide about
+                # (nothing is saved until they are decided).
+                Then(
+                    f"{CLOSE} button",
+                    "main [name=resolve]",
+                    fill=(
+                        (f"{CLOSE} [name=closure-first_day]", "{day}"),
+                        (f"{CLOSE} [name=closure-last_day]", "{day}"),
+                    ),
+                    lands="/uprava/{unit}/odsotnosti/zaprtje/",
+                ),
+            ),
+        )
+    ],
     "staff:list": [Page("administrator", "/uprava/osebje/")],
-    "staff:invite": [Page("administrator", "/uprava/osebje/{unit}/povabi/")],
+    "staff:invite": [Page("administrator", "/uprava/osebje/{unit}/povabi/", then=EMPTY)],
     "staff:deactivate": [Page("administrator", "/uprava/osebje/{unit}/{colleague}/deaktiviraj/")],
     "audit:log": [Page("administrator", "/uprava/revizija/")],
     # Staff: the account
-    "staff:account": [Page("administrator", "/racun/")],
-    "staff:second_factor": [Page("administrator", "/racun/drugi-faktor/")],
+    "staff:account": [Page("administrator", "/racun/", then=EMPTY)],
+    "staff:second_factor": [Page("administrator", "/racun/drugi-faktor/", then=EMPTY)],
     # Marko has the second factor on and has only given his password: the code page.
-    "staff:verify": [Page("second factor", "/racun/potrditev/")],
+    "staff:verify": [Page("second factor", "/racun/potrditev/", then=EMPTY)],
     # Django keeps the token in the session and goes on to .../set-password/.
     "staff:set_password": [
         Page(
             "citizen",
             "/racun/nastavi-geslo/{uid}/{reset_token}/",
             lands="/racun/nastavi-geslo/{uid}/set-password/",
+            then=EMPTY,
         )
     ],
 }
@@ -290,12 +334,19 @@ def visit(page, url: str, state: Page, data: dict, language: str) -> list[str]:
         assert_accessible(page, f"{url} in {language}")
     except pytest.fail.Exception as failure:
         problems.append(str(failure))
-    if state.click:
-        button, after = state.click
-        page.locator(button).click()
-        page.locator(after).wait_for(timeout=STATE)
+    for then in state.then:
+        for field, value in then.fill:
+            page.locator(field).fill(value.format(**data))
+        button = page.locator(then.button)
+        button.evaluate("b => { if (b.form) b.form.noValidate = true; }")
+        button.click()
+        page.locator(f"{then.after} >> visible=true").first.wait_for(timeout=STATE)
+        if then.lands:
+            expected = PREFIXES[language] + then.lands.format(**data)
+        if urlsplit(page.url).path != expected:
+            return [*problems, f"{url} after {then.button} ended on {page.url}, not {expected}"]
         try:
-            assert_accessible(page, f"{url} after {button} in {language}")
+            assert_accessible(page, f"{url} after {then.button} in {language}")
         except pytest.fail.Exception as failure:
             problems.append(str(failure))
     return problems
