@@ -21,7 +21,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -35,6 +35,7 @@ from okence.exchange.models import SharedFolder
 from okence.meetings.tests.conftest import asgi_server, media_browser  # noqa: F401
 from okence.meetings.tests.test_call_browser import STATE, open_meeting, people  # noqa: F401
 from okence.surveys.models import Ticket
+from okence.tests.test_page_headers import names  # every URL name the resolver knows
 from okence.tokens import hash_token
 
 PREFIXES = {"sl": "", "en": "/en", "it": "/it", "hu": "/hu"}
@@ -204,17 +205,6 @@ EXEMPT: dict[str, str] = {
 }
 # Django's own administration, with its own templates: not Okence's pages.
 EXEMPT_NAMESPACES = {"admin": "Django's own administration (its templates, not Okence's)"}
-
-
-def names(patterns, namespace: str = "") -> set[str]:
-    found = set()
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            found |= names(pattern.url_patterns, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            found.add(namespace + pattern.name)
-    return found
 
 
 def test_every_url_name_is_known():
