@@ -37,8 +37,9 @@ In one run:
 
 Targets for the 1 GiB upload, judged against the disk of this run (the throughput depends on the
 machine): at least --min-share (0.2) of the ceiling's page-cache write speed, and the server's
-RSS growing by less than 50 MiB, and so its child processes' (--target-rss-mib). 150 MiB/s is printed as a reference, not judged. Exits 1 when a
-target is missed. The temporary folder (several GiB) is removed at the end.
+RSS growing by less than 50 MiB, and so its child processes' (--target-rss-mib). 150 MiB/s
+is printed as a reference, not judged. Exits 1 when a target is missed. The temporary folder
+(several GiB) is removed at the end.
 
     .venv/bin/python bench/upload.py
     .venv/bin/python bench/upload.py --size-mib 256 --profile
