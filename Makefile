@@ -123,7 +123,8 @@ bench: sync-dev
 	done
 
 # Mutation testing (mutmut, configured in pyproject.toml) of the rule modules against their tests;
-# slow (about an hour on 2 cores), so never part of `make test`. The mutated copy is in mutants/.
+# slow (hours on 2 cores: each mutant's tests start a fresh process), so never part of
+# `make test`. The mutated copy is in mutants/.
 mutants: export OKENCE_PROFILE := test
 mutants: sync-dev
 	mkdir -p var/mutmut

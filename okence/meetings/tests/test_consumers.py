@@ -22,7 +22,7 @@ from okence.asgi import application
 from okence.booking import services as booking
 from okence.booking.models import Appointment, Status
 from okence.conftest import make_appointment, session_cookie
-from okence.meetings import chat
+from okence.meetings import chat, events
 from okence.meetings.models import Room
 from okence.tokens import new_token
 
@@ -304,6 +304,18 @@ async def test_a_waiting_citizen_can_neither_signal_nor_chat(sockets, booked, an
         await forbidden(citizen, message)  # in the waiting room
     await nothing(official)
     assert await chat_of(appointment) == []
+
+
+async def test_only_the_meetings_sides_hear_that_the_folder_changed(sockets, booked, ana):
+    """The bug (mutation testing): room_folder telling every socket of the room, or none; a
+    waiting citizen, or a tab that never knocked, learns nothing of the meeting's folder."""
+    appointment, token = booked
+    citizen, official = await admitted_meeting(sockets, booked, ana)
+    other_tab = await sockets.citizen(token, state="in_meeting")
+    await get_channel_layer().group_send(events.room_group(appointment.pk), {"type": "room.folder"})
+    assert await citizen.receive_json_from(timeout=TIMEOUT) == {"type": "folder"}
+    assert await official.receive_json_from(timeout=TIMEOUT) == {"type": "folder"}
+    await nothing(other_tab, citizen, official)
 
 
 async def test_the_official_cannot_signal_or_chat_before_the_meeting(sockets, booked, ana):
