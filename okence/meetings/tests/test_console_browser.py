@@ -162,5 +162,14 @@ def test_a_row_leaves_the_console_when_its_citizen_moves_it_to_another_day(
 
         expect(row).to_have_count(0, timeout=STATE)
         expect(console.locator(f"#appointment-{other.public_id}")).to_have_count(1)
+        expect(console.locator("tr[data-empty]")).to_have_count(0)
+
+        # The last one moves away too: the day's list says it is empty, without a reload.
+        with ThreadPoolExecutor(1) as request:
+            request.submit(
+                booking.reschedule, other, slots[min(slots)][1].start, timezone.now()
+            ).result()
+        expect(console.locator(f"#appointment-{other.public_id}")).to_have_count(0, timeout=STATE)
+        expect(console.locator("tr[data-empty]")).to_contain_text("Danes ni terminov.")
     finally:
         context.close()

@@ -143,7 +143,8 @@ function apply(summary) {
     updateBadge();
   }
   if (!row) {
-    if (belongsHere(summary)) scheduleRefresh();
+    // The page also says when no appointment is left ("No appointments today.").
+    if (belongsHere(summary) || !rows().length) scheduleRefresh();
     return;
   }
   const before = row.dataset.state;
@@ -186,6 +187,10 @@ async function refresh() {
           render(added, summaryOf(added));
           if (added.dataset.state === "waiting") entered(added);
         }
+      }
+      const empty = page.querySelector("tbody[data-rows] tr[data-empty]");
+      if (empty && !rows().length && !tbody.querySelector("[data-empty]")) {
+        tbody.append(document.adoptNode(empty));
       }
       updateBadge();
     } catch {
