@@ -220,6 +220,7 @@ def test_lost_versions_mean_fresh_entries(client, service, shown):
     assert "08:30" not in times_on(client, service)
 
 
+@pytest.mark.redis  # run in .ci/run's Redis leg
 @pytest.mark.skipif(
     not os.environ.get("REDIS_URL"),
     reason="needs REDIS_URL (a Redis database of its own: it is flushed), the production cache",
