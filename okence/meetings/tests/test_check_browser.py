@@ -183,20 +183,22 @@ def test_the_network_check_reaches_okences_relay_over_udp_tcp_and_tls(
     page.context.close()
 
 
-def test_a_wrong_secret_makes_the_relay_not_reachable(
+def test_a_wrong_secret_is_the_servers_fault_not_the_citizens_network(
     phone, asgi_server, token, settings, turn_server
 ):
-    """coturn refuses Okence's credentials (401): the check reports it, over both transports."""
+    """coturn refuses Okence's credentials (401) over both transports: the check says the
+    server refused it and that the unit should be told, not that the citizen's network blocks."""
     address = f"turn:127.0.0.1:{turn_server.port}"
     settings.TURN_URLS = [f"{address}?transport=udp", f"{address}?transport=tcp"]
     settings.TURN_SECRET = "not-" + turn_server.secret
     open_check(phone, asgi_server, token)
     result = network_result(phone)
-    unreachable = ("failed", "strežnik ni dosegljiv")
-    assert result["rows"] == {"udp": unreachable, "tcp": unreachable}, result
-    assert result["verdict"] == "blocked", result
-    assert "zapira povezavo s strežnikom za sestanke (127.0.0.1)" in result["words"]
-    assert "Informatike prosite" in result["words"]
+    refused = ("failed", "strežnik je dosegljiv, a je preverjanje zavrnil")
+    assert result["rows"] == {"udp": refused, "tcp": refused}, result
+    assert result["verdict"] == "refused", result
+    assert "napaka virtualnega okenca" in result["words"]
+    assert "Upravna enota Domžale" in result["words"], result  # whom to tell
+    assert "Informatike prosite" not in result["words"]
 
 
 def test_with_udp_closed_the_meeting_goes_over_tcp_and_with_both_closed_it_is_blocked(

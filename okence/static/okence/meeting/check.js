@@ -73,20 +73,27 @@ async function checkNetwork() {
   let result;
   if (probes.relays.length) {
     const works = {};
+    const refusals = [];
     await Promise.all(
       [...rows].map(async (row) => {
         const relays = probes.relays.filter((relay) => relay.transport === row.dataset.probe);
+        const refused = [];
         const reached = await Promise.all(
-          relays.map(({ iceServers }) => gathers({ iceServers, relayOnly: true, types: ["relay"] })),
+          relays.map(({ iceServers }) =>
+            gathers({ iceServers, relayOnly: true, types: ["relay"], refusals: refused }),
+          ),
         );
         works[row.dataset.probe] = reached.some(Boolean);
-        show(row, works[row.dataset.probe], [text.reachable, text.unreachable]);
+        refusals.push(...refused);
+        // Reached but refused is the server's fault, not the network's: say so on the row.
+        show(row, works[row.dataset.probe], [text.reachable, refused.length ? text.refused : text.unreachable]);
       }),
     );
     const some = Object.values(works).some(Boolean);
     // Without UDP among the server's addresses, TCP or TLS is as good as it gets: not "slow".
     if (works.udp || (some && !("udp" in works))) result = "ready";
-    else result = some ? "slow" : "blocked";
+    else if (some) result = "slow";
+    else result = refusals.length ? "refused" : "blocked";
   } else {
     const ok = await gathers({ iceServers: probes.direct.iceServers, types: ["host", "srflx"] });
     show(rows[0], ok, [text.works, text.fails]);
@@ -96,6 +103,7 @@ async function checkNetwork() {
     ready: text.networkReady,
     slow: text.networkSlow,
     blocked: fill(text.networkBlocked, { server: text.server }),
+    refused: text.networkRefused,
     "direct-ready": text.directReady,
     "direct-failed": text.directFailed,
   }[result];

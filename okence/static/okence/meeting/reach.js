@@ -5,13 +5,25 @@
 
 const TYPE = / typ (\w+)/;
 
-export async function gathers({ iceServers = [], relayOnly = false, types, timeout = 10_000 }) {
+// ``refusals``: an array that collects the error codes of servers that answered and refused
+// (STUN/TURN 300–699, such as 401 for credentials the TURN server does not accept); codes of
+// 700 and above mean a server was not reached at all.
+export async function gathers({
+  iceServers = [],
+  relayOnly = false,
+  types,
+  timeout = 10_000,
+  refusals = null,
+}) {
   let pc;
   try {
     pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: relayOnly ? "relay" : "all" });
   } catch {
     return false; // no WebRTC at all, or a URL the browser refuses
   }
+  pc.addEventListener("icecandidateerror", ({ errorCode }) => {
+    if (refusals && errorCode >= 300 && errorCode < 700) refusals.push(errorCode);
+  });
   let timer;
   const found = new Promise((resolve) => {
     timer = setTimeout(() => resolve(false), timeout);
