@@ -2,13 +2,17 @@
 language, shown in the page's language or else in Slovenian, marked with ``lang`` when they
 differ from the page's."""
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from okence.conftest import make_appointment
 from okence.offices.content import differs, shown_language
 from okence.offices.models import Service, Unit
+from okence.tokens import hash_token
 
 
 @pytest.fixture
@@ -91,6 +95,15 @@ def test_the_pages_show_the_translation_and_mark_the_slovenian_fallback(
     calendar = client.get(f"/{language}/domzale/splosne-informacije/").text
     assert f"<dd>{names[language]}</dd>" in calendar
     assert '<dd><span lang="sl">Upravna enota Domžale</span></dd>' in calendar
+    # The citizen's own appointment: moving it shows the same marks.
+    make_appointment(
+        ana,
+        start=timezone.now() + datetime.timedelta(days=2),
+        manage_token_hash=hash_token("manage-token"),
+    )
+    moving = client.get(f"/{language}/termin/manage-token/prestavi/").text
+    assert f"<dd>{names[language]}</dd>" in moving
+    assert '<dd><span lang="sl">Upravna enota Domžale</span></dd>' in moving
 
 
 @pytest.mark.django_db
