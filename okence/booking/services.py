@@ -554,10 +554,15 @@ def _announce(
             )
 
 
+def _cutoff(appointment: Appointment) -> datetime.timedelta:
+    """How long before the start the citizen may no longer cancel or move it online."""
+    return datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
+
+
 def cancel_deadline(appointment: Appointment) -> datetime.datetime:
     """The last moment the citizen may cancel or move the appointment online: the service's
     cut-off before the start."""
-    return appointment.start - datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
+    return appointment.start - _cutoff(appointment)
 
 
 def can_cancel(appointment: Appointment, now: datetime.datetime) -> bool:
@@ -593,7 +598,6 @@ def reschedule(appointment: Appointment, start: datetime.datetime, now: datetime
     slot = find_slot(appointment.service, start, now)
     if slot is None:
         raise exceptions.SlotTaken
-    cutoff = datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
     previous = copy.copy(appointment)
     with transaction.atomic():
         claim(
@@ -601,7 +605,11 @@ def reschedule(appointment: Appointment, start: datetime.datetime, now: datetime
             slot,
             now,
             moving=appointment,
-            where=Q(status__in=states.CANCELLABLE, start__gt=now + cutoff, service__active=True),
+            where=Q(
+                status__in=states.CANCELLABLE,
+                start__gt=now + _cutoff(appointment),
+                service__active=True,
+            ),
             invite_sequence=F("invite_sequence") + 1,
             moved_at=now,
         )
@@ -614,8 +622,7 @@ def reschedule(appointment: Appointment, start: datetime.datetime, now: datetime
 def cancel(appointment: Appointment, now: datetime.datetime) -> None:
     """The citizen cancels before the service's cut-off: the time is free again and everyone is
     told."""
-    cutoff = datetime.timedelta(minutes=appointment.service.cancel_cutoff_minutes)
-    _cancel(appointment, now, latest=now + cutoff, event="appointment_cancelled")
+    _cancel(appointment, now, latest=now + _cutoff(appointment), event="appointment_cancelled")
 
 
 def cancel_by_official(appointment: Appointment, reason: str, now: datetime.datetime) -> None:
