@@ -146,7 +146,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for every service's kept calendar pages (≈ 10 KB each, okence/booking/calendar_page.py)
+    # and free times in one process: Django's default of 300 entries would cull them in a rush.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 3000},
+        }
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Background jobs: huey on SQLite inside the web process by default, on Redis with separate workers

@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from okence import clientaddress
-from okence.booking import exceptions, free_times, states
+from okence.booking import calendar_page, exceptions, free_times, states
 from okence.booking import services as booking
 from okence.booking.availability import bookable_window
 from okence.booking.formatting import long_day, time_range
@@ -76,12 +76,23 @@ def _month_after(month: datetime.date, step: int) -> datetime.date:
 
 def calendar(request, unit: str, service: str):
     """A month of days with free times; the chosen day's free times under it."""
-    service = _service(unit, service)
-    return render(
+    now = timezone.now()
+    found = _service(unit, service)
+    if (kept := calendar_page.kept(request, found, now)) is not None:
+        return kept
+    versions = free_times.versions(found)
+    found = _service(unit, service)  # read after the versions the page will be kept under
+    month = _month(found, now, request.GET.get("month"), request.GET.get("date"))
+    own = {calendar_page.query(month["month"], day) for day in (None, month["selected"])}
+    return calendar_page.render_and_keep(
         request,
+        found,
         "booking/calendar.html",
-        {"service": service, "unit": service.unit}
-        | _month(service, timezone.now(), request.GET.get("month"), request.GET.get("date")),
+        {"service": found, "unit": found.unit} | month,
+        versions=versions,
+        own_queries=tuple(own),
+        now=now,
+        valid_until=month["valid_until"],
     )
 
 
@@ -94,7 +105,9 @@ def _month(service: Service, now, month: str | None, day: str | None, *, leave_o
     month = _parse_month(month, today)
     month = min(max(month, today.replace(day=1)), last_day.replace(day=1))
     month_end = _month_after(month, 1) - datetime.timedelta(days=1)
-    slots = free_times.month_free_slots(service, max(month, today), min(month_end, last_day), now)
+    slots, valid_until = free_times.month_free_times(
+        service, max(month, today), min(month_end, last_day), now
+    )
     if leave_out is not None:
         slots = {
             day: kept
@@ -118,6 +131,7 @@ def _month(service: Service, now, month: str | None, day: str | None, *, leave_o
         "selected": selected,
         "times": _times(service, slots.get(selected, [])),
         "any_free": bool(slots),
+        "valid_until": valid_until,
     }
 
 

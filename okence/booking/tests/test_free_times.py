@@ -125,7 +125,7 @@ def test_a_reassigned_appointment_frees_the_first_officials_time(clock, service,
     now = timezone.now()
 
     def officials_at_0830():
-        slots = free_times.month_free_slots(service, TUESDAY, TUESDAY, now)[TUESDAY]
+        slots = free_times.month_free_times(service, TUESDAY, TUESDAY, now)[0][TUESDAY]
         return next(s.official_ids for s in slots if s.start == TUESDAY_0830)
 
     assert officials_at_0830() == (marko.pk,)
@@ -238,9 +238,12 @@ def test_the_free_times_are_kept_in_redis_and_forgotten_there(client, service, a
         cache.clear()
         try:
             assert "08:30" in times_on(client, service)
-            assert any(key.startswith(b":1:free-times:") for key in _redis_keys())
+            kept = _redis_keys()
+            assert any(key.startswith(b":1:free-times:") for key in kept)
+            assert any(key.startswith(b":1:calendar-page:") for key in kept)
             make_appointment(ana, start=TUESDAY_0830)
             assert "08:30" not in times_on(client, service)
+            assert sorted(_redis_keys()) == sorted(kept)  # replaced, not added beside
         finally:
             cache.clear()
 
@@ -250,6 +253,6 @@ def _redis_keys() -> list[bytes]:
 
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     try:
-        return client.keys("*free-times*")
+        return [key for key in client.keys("*") if b"free-times" in key or b"calendar-page" in key]
     finally:
         client.close()
