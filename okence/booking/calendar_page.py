@@ -17,9 +17,11 @@ response. So the page is kept split at that token, and each response joins it wi
   cache, and only when the rendering used no CSP nonce (a nonce must be new in every response).
 """
 
+import dataclasses
 import datetime
 import math
 import secrets
+from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -34,16 +36,35 @@ from okence.offices.models import Service
 KEY_PREFIX = "calendar-page"
 
 
-def _key(request, service: Service, now: datetime.datetime) -> str:
-    today = now.astimezone(service.unit.zone).date()
-    parts = [KEY_PREFIX, translation.get_language(), str(service.pk), today.isoformat()]
+@dataclasses.dataclass(frozen=True)
+class _Address:
+    """What a page's address names, read under a version of everything (which any change to a
+    unit or service replaces)."""
+
+    service_pk: int
+    unit_id: int
+    zone: ZoneInfo
+    everything: str
+
+
+# (unit slug, service slug) → what they name; in this process, at most one per service.
+_addresses: dict[tuple[str, str], _Address] = {}
+
+
+def _key(request, service_pk: int, zone: ZoneInfo, now: datetime.datetime) -> str:
+    today = now.astimezone(zone).date().isoformat()
+    parts = [KEY_PREFIX, translation.get_language(), str(service_pk), today]
     return ":".join([*parts, request.get_full_path()])
 
 
-def kept(request, service: Service, now: datetime.datetime) -> HttpResponse | None:
-    """The kept page for this request, or None when none holds now."""
-    _, entry = free_times.kept(service, _key(request, service, now))
-    if entry is None or entry["valid_until"] <= now:
+def kept(request, unit: str, service: str, now: datetime.datetime) -> HttpResponse | None:
+    """The kept page for this address, without asking the database: None when none holds now."""
+    address = _addresses.get((unit, service))
+    if address is None:
+        return None
+    key = _key(request, address.service_pk, address.zone, now)
+    versions, entry = free_times.kept(address.unit_id, key)
+    if entry is None or versions[0] != address.everything or entry["valid_until"] <= now:
         return None
     return HttpResponse(_with_token(request, entry["parts"]))
 
@@ -64,8 +85,10 @@ def render_and_keep(
     now: datetime.datetime,
     valid_until: datetime.datetime,
 ) -> HttpResponse:
-    """Render the page; keep it under ``versions`` (read before the database) when its address
-    is one of ``own_queries`` or has none."""
+    """Render the page; keep it under ``versions`` (read before the database, ``service``
+    included) when its address is one of ``own_queries`` or has none."""
+    unit = service.unit
+    _addresses[unit.slug, service.slug] = _Address(service.pk, unit.pk, unit.zone, versions[0])
     mark = secrets.token_hex(16)
     page = render_to_string(template, context | {"csrf_token": mark}, request=request)
     parts = page.split(mark)
@@ -74,7 +97,7 @@ def render_and_keep(
         seconds = math.ceil((valid_until - now).total_seconds())
         if (timeout := min(free_times.ENTRY_SECONDS, seconds)) > 0:
             entry = {"versions": versions, "parts": parts, "valid_until": valid_until}
-            cache.set(_key(request, service, now), entry, timeout)
+            cache.set(_key(request, service.pk, unit.zone, now), entry, timeout)
     return HttpResponse(_with_token(request, parts))
 
 

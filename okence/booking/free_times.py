@@ -54,7 +54,7 @@ def month_free_times(
 
     today = now.astimezone(service.unit.zone).date()
     key = f"free-times:{service.pk}:{first_day}:{last_day}:{today}"
-    versions, entry = kept(service, key)
+    versions, entry = kept(service.unit_id, key)
     if entry is None or entry["valid_until"] <= now:
         # Read again after the versions, so that nothing is kept under versions newer than it.
         service = Service.objects.select_related("unit").filter(pk=service.pk).first() or service
@@ -84,11 +84,11 @@ def versions(service: Service) -> list[str]:
     return _versions([ALL_KEY, _unit_key(service.unit_id)])
 
 
-def kept(service: Service, key: str) -> tuple[list[str], dict | None]:
-    """The service's versions and the entry at ``key`` if it was kept under them (an entry
-    records its versions), in one round trip to the cache. Entries of old versions are
+def kept(unit_id: int, key: str) -> tuple[list[str], dict | None]:
+    """The versions of the unit's free times and the entry at ``key`` if it was kept under them
+    (an entry records its versions), in one round trip to the cache. Entries of old versions are
     overwritten, not left beside the new ones until they expire."""
-    version_keys = [ALL_KEY, _unit_key(service.unit_id)]
+    version_keys = [ALL_KEY, _unit_key(unit_id)]
     found = cache.get_many([*version_keys, key])
     current = [found.get(version_key) for version_key in version_keys]
     if None in current:

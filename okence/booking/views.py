@@ -77,9 +77,9 @@ def _month_after(month: datetime.date, step: int) -> datetime.date:
 def calendar(request, unit: str, service: str):
     """A month of days with free times; the chosen day's free times under it."""
     now = timezone.now()
-    found = _service(unit, service)
-    if (kept := calendar_page.kept(request, found, now)) is not None:
+    if (kept := calendar_page.kept(request, unit, service, now)) is not None:
         return kept
+    found = _service(unit, service)
     versions = free_times.versions(found)
     found = _service(unit, service)  # read after the versions the page will be kept under
     month = _month(found, now, request.GET.get("month"), request.GET.get("date"))

@@ -43,7 +43,7 @@ def test_a_second_view_is_the_same_page_rendered_once(client, clock, service, an
         second = client.get(calendar_url(service), query)
     assert [t.name for t in first.templates][:1] == ["booking/calendar.html"]
     assert second.templates == []
-    assert len(queries.captured_queries) == 1  # the service, from its address
+    assert queries.captured_queries == []
     assert without_token(second) == without_token(first)
     assert second["Content-Type"] == "text/html; charset=utf-8"
 
@@ -116,7 +116,7 @@ def test_a_page_that_uses_the_nonce_is_not_kept(rf, clock, service):
     versions = free_times.versions(service)
     keep = {"versions": versions, "own_queries": (), "now": now, "valid_until": later}
     calendar_page.render_and_keep(request, service, "n.html", {}, **keep)
-    assert calendar_page.kept(rf.get("/"), service, now) is None
+    assert calendar_page.kept(rf.get("/"), service.unit.slug, service.slug, now) is None
 
 
 def kept_entries() -> list[str]:
@@ -133,3 +133,20 @@ def test_a_change_replaces_the_kept_page_instead_of_adding_one(client, clock, se
     assert page.templates != []  # the change shows
     assert ">08:30<" not in page.content.decode()
     assert sorted(kept_entries()) == sorted(before)
+
+
+def test_a_page_names_what_its_address_names_now(client, clock, service, ana):
+    """Kept pages are found without the database, by the address: a renamed unit, a service
+    moved to another address or taken off shows at once."""
+    client.get(calendar_url(service))
+    service.unit.name = "Upravna enota Kamnik"
+    service.unit.save()
+    assert "Upravna enota Kamnik" in client.get(calendar_url(service)).content.decode()
+    old_url = calendar_url(service)
+    service.slug = "informacije"
+    service.save()
+    assert client.get(old_url).status_code == 404
+    assert client.get(calendar_url(service)).status_code == 200
+    service.active = False
+    service.save()
+    assert client.get(calendar_url(service)).status_code == 404
