@@ -10,6 +10,7 @@ import uvicorn
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
+from okence.booking import free_times
 from okence.meetings import services as meetings
 
 
@@ -44,3 +45,11 @@ def forget_connections_on_start() -> int:
     if not isinstance(get_channel_layer(), InMemoryChannelLayer):
         return 0
     return meetings.forget_all_connections()
+
+
+def forget_kept_pages_on_start() -> None:
+    """A start may follow an upgrade (kept calendar pages rendered by the older code) or a
+    restore (free times of a database that is gone): nothing kept before it is used again.
+    During a rolling restart an older worker may still keep pages under the new version, until
+    it restarts in its turn and replaces the version once more."""
+    free_times.forget_everything()

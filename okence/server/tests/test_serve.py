@@ -9,6 +9,7 @@ import json
 import pytest
 import uvicorn
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from okence.conftest import make_appointment
 from okence.meetings.models import Room
@@ -57,6 +58,15 @@ def test_one_of_several_processes_leaves_the_others_connections_alone(served, se
     settings.CHANNEL_LAYERS = REDIS
     call_command("serve", "--no-worker")
     assert Room.objects.get(appointment=ghost).citizen_connection == "specific.gone!x"
+
+
+def test_a_start_forgets_what_was_kept_before_it(served, client, clock, service, ana):
+    """After an upgrade or a restore, no calendar page rendered before the start is served."""
+    url = reverse("booking:calendar", args=[service.unit.slug, service.slug])
+    client.get(url)
+    assert client.get(url).templates == []  # kept
+    call_command("serve", "--no-worker")
+    assert client.get(url).templates != []  # rendered again
 
 
 @pytest.fixture

@@ -22,7 +22,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import autodiscover_modules
 
-from okence.server.serving import forget_connections_on_start, uvicorn_config
+from okence.server.serving import (
+    forget_connections_on_start,
+    forget_kept_pages_on_start,
+    uvicorn_config,
+)
 from okence.staticstorage import not_collected
 
 ASGI_APP = "okence.asgi:application"
@@ -92,6 +96,7 @@ class Command(BaseCommand):
             # again; the default SIGTERM action would end the process before the consumer stops.
             previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
         forget_connections_on_start()
+        forget_kept_pages_on_start()
         consumers = [] if no_worker else self.start_consumers()
         server = uvicorn.Server(server_config(ASGI_APP, host, port))
         try:
