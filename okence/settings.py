@@ -81,9 +81,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "okence.staff.second_factor.SecondFactorMiddleware",  # every page, the admin included
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it is sync-only, and Django runs every middleware under it async under ASGI, where
+    # Django's own cross into the request's thread for each of their methods; with it last, the
+    # whole chain runs in one stretch of sync code (okence/tests/test_settings.py counts).
+    "okence.staff.second_factor.SecondFactorMiddleware",  # every page, the admin included
 ]
 
 ROOT_URLCONF = "okence.urls"
