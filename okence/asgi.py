@@ -12,12 +12,16 @@ Their checks run in worker processes, started here with the server.
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okence.settings")
-django_application = get_asgi_application()
+django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application does
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
+from okence.server.asgi_handler import SyncChainHandler  # noqa: E402  (needs Django set up first)
+
+django_application = SyncChainHandler()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 

@@ -83,9 +83,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last: it is sync-only, and Django runs every middleware under it async under ASGI, where
-    # Django's own cross into the request's thread for each of their methods; with it last, the
-    # whole chain runs in one stretch of sync code (okence/tests/test_settings.py counts).
+    # Last: it is sync-only, and under Django's own ASGI handler every middleware below it would
+    # run async, Django's own crossing into the request's thread for each of their methods
+    # (Okence serves with okence/server/asgi_handler.py, which runs the whole chain sync).
     "okence.staff.second_factor.SecondFactorMiddleware",  # every page, the admin included
 ]
 

@@ -110,30 +110,3 @@ def test_a_database_pool_keeps_postgresql_connections_across_requests(pool_size,
     assert int(result.stdout) <= most_connections
     if not pool_size:
         assert int(result.stdout) == 5
-
-
-def test_a_request_crosses_from_async_to_sync_code_as_little_as_it_can(db, monkeypatch):
-    """Under ASGI each crossing from the event loop into the request's thread is a handoff
-    between threads: on a served calendar page they cost more than the view. Django's own
-    middleware, run async, crosses for each of its process_request and process_response; run in
-    one sync stretch with the rest, it crosses with it. So the sync-only middleware comes last.
-    Caught: SecondFactorMiddleware above MessageMiddleware and XFrameOptionsMiddleware: 8
-    crossings a request instead of 5."""
-    from asgiref.sync import SyncToAsync, async_to_sync
-    from django.test import AsyncClient
-    from django.urls import reverse
-
-    crossings = 0
-    cross = SyncToAsync.__call__
-
-    async def counted(self, *args, **kwargs):
-        nonlocal crossings
-        crossings += 1
-        return await cross(self, *args, **kwargs)
-
-    monkeypatch.setattr(SyncToAsync, "__call__", counted)
-    response = async_to_sync(AsyncClient().get)(reverse("legal:privacy"))
-    assert response.status_code == 200
-    # request_started, the middleware chain, CsrfViewMiddleware.process_view, the view, and
-    # the response's close (request_finished): what Django 6.1 needs for a sync view.
-    assert crossings <= 5, crossings
