@@ -150,3 +150,21 @@ def test_a_page_names_what_its_address_names_now(client, clock, service, ana):
     service.active = False
     service.save()
     assert client.get(calendar_url(service)).status_code == 404
+
+
+def test_a_change_committed_while_the_page_is_read_is_not_kept(
+    client, clock, service, ana, monkeypatch
+):
+    """Caught: the service read before the versions, so a rename committed between the two was
+    rendered under the versions that came after it, and kept so until the next change."""
+    read_versions = free_times.versions
+
+    def renamed_just_before(found):
+        monkeypatch.setattr(free_times, "versions", read_versions)
+        service.name = "Potrdila o državljanstvu"
+        service.save()  # replaces the version of everything, as its commit would
+        return read_versions(found)
+
+    monkeypatch.setattr(free_times, "versions", renamed_just_before)
+    client.get(calendar_url(service))
+    assert "Potrdila o državljanstvu" in client.get(calendar_url(service)).content.decode()
